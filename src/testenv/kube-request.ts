@@ -1,0 +1,56 @@
+// A raw request to the apiserver with the kubeconfig's credentials, for what
+// the typed client does not cover (impersonation headers, arbitrary paths).
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeRequest {
+  readonly method?: string;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** A bearer token to send instead of the kubeconfig's credentials. */
+  readonly bearerToken?: string;
+}
+
+export interface KubeResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export async function kubeRequest(kc: KubeConfig, req: KubeRequest): Promise<KubeResponse> {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error('kubeconfig has no current cluster');
+  const url = new URL(req.path, cluster.server);
+  const options: https.RequestOptions = {
+    method: req.method ?? 'GET',
+    headers: { Accept: 'application/json', ...req.headers },
+  };
+  await kc.applyToHTTPSOptions(options);
+  if (req.bearerToken !== undefined) {
+    // Authenticate as the token's subject only: drop the client certificate.
+    delete options.cert;
+    delete options.key;
+    options.headers = { ...options.headers, Authorization: `Bearer ${req.bearerToken}` };
+  }
+  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+  if (payload !== undefined) options.headers = { ...options.headers, 'Content-Type': 'application/json' };
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // Not JSON: keep the text.
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
