@@ -23,7 +23,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const searchRoots = ['src', 'test', 'scripts'];
 
 async function findTests(tier: Tier, only: readonly string[]): Promise<string[]> {
-  const bases = only.length > 0 ? only.map((p) => path.resolve(p)) : searchRoots.map((d) => path.join(root, d));
+  const bases =
+    only.length > 0 ? only.map((p) => path.resolve(p)) : searchRoots.map((d) => path.join(root, d));
   const files: string[] = [];
   for (const base of bases) {
     if (base.endsWith('.ts')) {
@@ -55,12 +56,18 @@ async function runNodeTests(files: readonly string[], env: NodeJS.ProcessEnv, ti
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
     child.on('error', reject);
-    child.on('close', (c) => resolve(c ?? 1));
+    child.on('close', (c) => {
+      resolve(c ?? 1);
+    });
   });
   const summary = await readFile(tap, 'utf8').catch(() => '');
   await rm(tap, { force: true });
   const count = (key: string): number => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
-  const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') };
+  const counts = {
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    skipped: count('skipped'),
+  };
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself failed
   return counts;
 }
@@ -71,7 +78,12 @@ async function runTier(tier: Tier, only: readonly string[]): Promise<Counts> {
   console.log(`\n▶ ${tier} tests: ${files.length} files`);
   if (tier === 'unit') return runNodeTests(files, process.env, tier);
 
-  const binary = await ensureBinary({ cacheDir: defaultCacheDir(process.env), onProgress: (l) => console.log(l) });
+  const binary = await ensureBinary({
+    cacheDir: defaultCacheDir(process.env),
+    onProgress: (l) => {
+      console.log(l);
+    },
+  });
   const cluster = await startLocalCluster({ binary: binary.path });
   console.log(`shared local cluster ready in ${cluster.startedInSeconds.toFixed(1)}s (${cluster.dir})`);
   try {

@@ -8,7 +8,9 @@ import { CliError, contextFromProcess, ExitCode, type CliContext } from './conte
 
 export function newRootCommand(ctx: CliContext): Command {
   return new Command('tide')
-    .description('Tide keeps Kubernetes clusters in sync with Git, OCI, Helm and S3 sources (Flux API compatible).')
+    .description(
+      'Tide keeps Kubernetes clusters in sync with Git, OCI, Helm and S3 sources (Flux API compatible).',
+    )
     .version(cliVersion(), '--version', 'print the tide version')
     .showSuggestionAfterError(true)
     .addCommand(newRunCommand(ctx), { isDefault: true })
@@ -46,4 +48,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGTERM', onSignal);
   }
 }
-

@@ -3,13 +3,16 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BuildError, ensureBinary, findModuleDir, sourceHash, ToolchainError } from './binary.js';
+import { BuildError, buildArgs, ensureBinary, findModuleDir, sourceHash, ToolchainError } from './binary.js';
 
 const mainGo = 'package main\n\nfunc main() { println("hi") }\n';
 
 async function writeModule(dir: string, main = mainGo): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'go.mod'), 'module example.com/hello\n\ngo 1.26\n');
+  await writeFile(
+    path.join(dir, 'go.mod'),
+    'module example.com/hello\n\ngo 1.26\n',
+  );
   await writeFile(path.join(dir, 'main.go'), main);
 }
 
@@ -68,6 +71,20 @@ describe('ensureBinary', () => {
       assert.match(err.message, /undefined: undefinedThing/);
       return true;
     });
+  });
+});
+
+describe('buildArgs', () => {
+  it('stamps the Kubernetes version from go.mod into the binary', () => {
+    const args = buildArgs('module x\n\nrequire (\n\tk8s.io/kubernetes v1.36.3\n\tsigs.k8s.io/kwok v0.8.0\n)\n');
+    const ldflags = args.find((a) => a.startsWith('-ldflags=')) ?? '';
+    assert.match(ldflags, /-X k8s\.io\/component-base\/version\.gitVersion=v1\.36\.3 /);
+    assert.match(ldflags, /-X k8s\.io\/component-base\/version\.gitMinor=36 /);
+    assert.match(ldflags, /-X k8s\.io\/client-go\/pkg\/version\.gitMajor=1 /);
+  });
+
+  it('stamps nothing into a module without Kubernetes', () => {
+    assert.deepEqual(buildArgs('module x\n'), ['build', '-trimpath', '-ldflags=-s -w']);
   });
 });
 

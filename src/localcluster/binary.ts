@@ -56,7 +56,8 @@ export async function ensureBinary(opts: BinaryOptions): Promise<BinaryResult> {
   const moduleDir = opts.moduleDir ?? findModuleDir();
   const go = opts.goCommand ?? 'go';
   const toolchain = await goToolchain(go);
-  const hash = await sourceHash(moduleDir, toolchain);
+  const args = buildArgs(await readFile(path.join(moduleDir, 'go.mod'), 'utf8'));
+  const hash = await sourceHash(moduleDir, `${toolchain} ${args.join(' ')}`);
   const root = path.join(opts.cacheDir, 'localcluster');
   const target = path.join(root, hash, 'localcluster');
   if (existsSync(target)) return { path: target, built: false };
@@ -66,17 +67,39 @@ export async function ensureBinary(opts: BinaryOptions): Promise<BinaryResult> {
   const tmp = `${target}.${process.pid}.tmp`;
   const started = performance.now();
   opts.onProgress?.(`building the local cluster from ${moduleDir} (first run takes several minutes)`);
-  await runGoBuild(go, moduleDir, tmp, opts.onProgress);
+  await runGoBuild(go, moduleDir, [...args, '-o', tmp, '.'], opts.onProgress);
   await rename(tmp, target);
   await pruneOldBuilds(root, hash);
   return { path: target, built: true, buildSeconds: (performance.now() - started) / 1000 };
 }
 
-/** Hashes everything that determines the binary: Go sources, module files, toolchain. */
-export async function sourceHash(moduleDir: string, toolchain: string): Promise<string> {
+/**
+ * The `go build` arguments. Kubernetes reports its version from variables set
+ * by the linker; without them the apiserver claims v0.0.0-master, which breaks
+ * version checks (kubectl, Helm's .Capabilities.KubeVersion).
+ */
+export function buildArgs(goMod: string): string[] {
+  const ldflags = ['-s', '-w'];
+  const match = /^\s*k8s\.io\/kubernetes\s+v(\d+)\.(\d+)\.(\d+)\s*$/m.exec(goMod);
+  if (match === null) return ['build', '-trimpath', `-ldflags=${ldflags.join(' ')}`];
+  const [, major = '', minor = '', patch = ''] = match;
+  const version = `v${major}.${minor}.${patch}`;
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    ldflags.push(
+      `-X ${pkg}.gitVersion=${version}`,
+      `-X ${pkg}.gitMajor=${major}`,
+      `-X ${pkg}.gitMinor=${minor}`,
+      `-X ${pkg}.gitTreeState=clean`,
+    );
+  }
+  return ['build', '-trimpath', `-ldflags=${ldflags.join(' ')}`];
+}
+
+/** Hashes everything that determines the binary: Go sources, module files, toolchain and recipe. */
+export async function sourceHash(moduleDir: string, recipe: string): Promise<string> {
   const files = await listSources(moduleDir);
   const h = createHash('sha256');
-  h.update(`toolchain ${toolchain}\n`);
+  h.update(`recipe ${recipe}\n`);
   for (const rel of files) {
     h.update(`file ${rel}\n`);
     h.update(await readFile(path.join(moduleDir, rel)));
@@ -123,10 +146,10 @@ async function goToolchain(go: string): Promise<string> {
 async function runGoBuild(
   go: string,
   moduleDir: string,
-  output: string,
+  args: readonly string[],
   onProgress?: (line: string) => void,
 ): Promise<void> {
-  const args = ['build', '-trimpath', '-ldflags=-s -w', '-o', output, '.'];
+  const output = args[args.indexOf('-o') + 1] ?? '';
   const tail: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(go, args, { cwd: moduleDir, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -42,7 +42,7 @@ describe('local cluster', () => {
       },
       { timeoutMs: 30_000, message: 'Deployment web to become Available' },
     );
-    assert.equal(status?.availableReplicas, 2);
+    assert.equal(status.availableReplicas, 2);
     const pods = await env.core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
     assert.equal(pods.items.length, 2);
     for (const pod of pods.items) {

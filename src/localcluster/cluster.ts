@@ -62,7 +62,7 @@ export async function startLocalCluster(opts: StartOptions): Promise<LocalCluste
     opts.onLog?.(line);
   });
   const events = eventStream(child);
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => { resolve(code ?? 1); }));
 
   const first = await Promise.race([events.next(), exited.then((code) => ({ exitCode: code }))]);
   if ('exitCode' in first || first.event !== 'ready') {
@@ -85,6 +85,8 @@ export async function startLocalCluster(opts: StartOptions): Promise<LocalCluste
     startedInSeconds: state.startedInSeconds,
     stop() {
       stopping ??= (async () => {
+        // Hold the event loop open until the supervisor has cleaned up.
+        child.ref();
         child.kill('SIGTERM');
         await exited;
       })();
@@ -159,7 +161,7 @@ export async function startDetachedCluster(opts: StartOptions & { readonly dir: 
   });
   closeSync(out);
   closeSync(err);
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => { resolve(code ?? 1); }));
   child.unref();
   const deadline = Date.now() + (opts.timeoutSeconds ?? 120) * 1000 + 10_000;
   for (;;) {

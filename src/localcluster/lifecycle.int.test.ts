@@ -33,7 +33,7 @@ function run(args: readonly string[]): Promise<Ran> {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('close', (code) => { resolve({ code: code ?? 1, stdout, stderr }); });
   });
 }
 
@@ -96,10 +96,10 @@ describe('local cluster lifecycle', () => {
         cwd: repoRoot,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
-        child.on('exit', (code) => reject(new Error(`owner exited with ${code ?? 'signal'} before reporting`)));
+        child.on('exit', (code) => { reject(new Error(`owner exited with ${code ?? 'signal'} before reporting`)); });
       });
       const state = JSON.parse(line) as OwnedState;
       if (mode === 'wait') child.kill('SIGKILL');
@@ -127,16 +127,18 @@ describe('local cluster lifecycle', () => {
   it('names the component that failed to start and its log', async () => {
     const binary = await ensureBinary({ cacheDir: defaultCacheDir(process.env) });
     const dir = path.join(tmp, 'broken');
-    await assert.rejects(
-      startLocalCluster({ binary: binary.path, dir, componentArgs: { 'kube-apiserver': ['--no-such-flag=1'] } }),
-      async (err: unknown) => {
-        assert.ok(err instanceof ClusterStartError, String(err));
-        assert.equal(err.details.component, 'kube-apiserver');
-        assert.match(err.message, /kube-apiserver failed: .*exited before it was ready/);
-        assert.equal(err.details.log, path.join(dir, 'logs', 'kube-apiserver.log'));
-        assert.match(await readFile(err.details.log, 'utf8'), /unknown flag: --no-such-flag/);
-        return true;
-      },
+    const err = await startLocalCluster({
+      binary: binary.path,
+      dir,
+      componentArgs: { 'kube-apiserver': ['--no-such-flag=1'] },
+    }).then(
+      () => assert.fail('the cluster started with an invalid apiserver flag'),
+      (e: unknown) => e,
     );
+    assert.ok(err instanceof ClusterStartError, String(err));
+    assert.equal(err.details.component, 'kube-apiserver');
+    assert.match(err.message, /kube-apiserver failed: .*exited before it was ready/);
+    assert.equal(err.details.log, path.join(dir, 'logs', 'kube-apiserver.log'));
+    assert.match(await readFile(err.details.log, 'utf8'), /unknown flag: --no-such-flag/);
   });
 });

@@ -1,5 +1,6 @@
 // A raw request to the apiserver with the kubeconfig's credentials, for what
 // the typed client does not cover (impersonation headers, arbitrary paths).
+import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -21,19 +22,23 @@ export async function kubeRequest(kc: KubeConfig, req: KubeRequest): Promise<Kub
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new Error('kubeconfig has no current cluster');
   const url = new URL(req.path, cluster.server);
-  const options: https.RequestOptions = {
-    method: req.method ?? 'GET',
-    headers: { Accept: 'application/json', ...req.headers },
-  };
-  await kc.applyToHTTPSOptions(options);
-  if (req.bearerToken !== undefined) {
-    // Authenticate as the token's subject only: drop the client certificate.
-    delete options.cert;
-    delete options.key;
-    options.headers = { ...options.headers, Authorization: `Bearer ${req.bearerToken}` };
+  const headers: Record<string, string> = { Accept: 'application/json', ...req.headers };
+  const options: https.RequestOptions = { method: req.method ?? 'GET' };
+  if (req.bearerToken === undefined) {
+    await kc.applyToHTTPSOptions(options);
+  } else {
+    // Authenticate as the token's subject only: trust the cluster's CA but
+    // present none of the kubeconfig's credentials.
+    if (cluster.caData !== undefined) options.ca = Buffer.from(cluster.caData, 'base64');
+    else if (cluster.caFile !== undefined) options.ca = await readFile(cluster.caFile);
+    headers['Authorization'] = `Bearer ${req.bearerToken}`;
   }
   const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-  if (payload !== undefined) options.headers = { ...options.headers, 'Content-Type': 'application/json' };
+  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  // Keep what the kubeconfig set (an Authorization header for token users).
+  const applied = options.headers;
+  if (applied !== undefined && !Array.isArray(applied)) Object.assign(headers, applied);
+  options.headers = headers;
   return new Promise((resolve, reject) => {
     const request = https.request(url, options, (res) => {
       const chunks: Buffer[] = [];

@@ -14,6 +14,12 @@ import (
 // nodes report Ready and hold leases, pods bound to them become Running/Ready,
 // Job pods complete and terminating pods are removed.
 func runKwok(args []string) int {
+	// Kubernetes packages linked into this binary register flags (such as a
+	// non-bool --version) on pflag's global set at init, and cobra merges that
+	// set into every root command. kwok runs in its own process and needs
+	// none of them.
+	pflag.CommandLine = pflag.NewFlagSet("kwok", pflag.ExitOnError)
+
 	flagset := pflag.NewFlagSet("global", pflag.ContinueOnError)
 	flagset.ParseErrorsAllowlist.UnknownFlags = true
 	flagset.Usage = func() {}

@@ -26,12 +26,19 @@ type Identity struct {
 
 // Files are the paths of everything Generate wrote.
 type Files struct {
-	CACert, CAKey                 string
-	ServingCert, ServingKey       string
-	ServiceAccountKey             string
-	ServiceAccountPub             string
-	ClientCerts, ClientKeys       map[string]string // by identity user name
+	CACert, CAKey           string
+	ServingCert, ServingKey string
+	ServiceAccountKey       string
+	ServiceAccountPub       string
+	ClientCerts, ClientKeys map[string]string // by identity user name
+	// The aggregation layer's request-header CA, and the client certificate
+	// the apiserver presents to extension apiservers.
+	FrontProxyCA                              string
+	FrontProxyClientCert, FrontProxyClientKey string
 }
+
+// FrontProxyClient is the name the apiserver presents to extension apiservers.
+const FrontProxyClient = "front-proxy-client"
 
 type authority struct {
 	cert *x509.Certificate
@@ -48,8 +55,11 @@ func Generate(dir string, serviceIP net.IP, clients []Identity) (*Files, error) 
 		ServingCert: filepath.Join(dir, "apiserver.crt"), ServingKey: filepath.Join(dir, "apiserver.key"),
 		ServiceAccountKey: filepath.Join(dir, "sa.key"), ServiceAccountPub: filepath.Join(dir, "sa.pub"),
 		ClientCerts: map[string]string{}, ClientKeys: map[string]string{},
+		FrontProxyCA:         filepath.Join(dir, "front-proxy-ca.crt"),
+		FrontProxyClientCert: filepath.Join(dir, "front-proxy-client.crt"),
+		FrontProxyClientKey:  filepath.Join(dir, "front-proxy-client.key"),
 	}
-	ca, err := newAuthority()
+	ca, err := newAuthority("tide-localcluster-ca")
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +67,20 @@ func Generate(dir string, serviceIP net.IP, clients []Identity) (*Files, error) 
 		return nil, err
 	}
 	if err := writeKey(f.CAKey, ca.key); err != nil {
+		return nil, err
+	}
+	frontProxy, err := newAuthority("tide-localcluster-front-proxy-ca")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeCert(f.FrontProxyCA, frontProxy.cert.Raw); err != nil {
+		return nil, err
+	}
+	proxyClient := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: FrontProxyClient},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if err := frontProxy.issue(proxyClient, f.FrontProxyClientCert, f.FrontProxyClientKey); err != nil {
 		return nil, err
 	}
 
@@ -100,7 +124,7 @@ func Generate(dir string, serviceIP net.IP, clients []Identity) (*Files, error) 
 	return f, nil
 }
 
-func newAuthority() (*authority, error) {
+func newAuthority(name string) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -111,7 +135,7 @@ func newAuthority() (*authority, error) {
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "tide-localcluster-ca"},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageCRLSign,

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tidegitops/tide/localcluster/internal/component"
 	"github.com/tidegitops/tide/localcluster/internal/pki"
 )
 
@@ -75,16 +76,16 @@ type ComponentState struct {
 }
 
 type cluster struct {
-	opts     options
-	self     string
-	spawner  *spawner
-	mu       sync.Mutex // guards children and restarting
-	children map[string]*child
-	order    []string // start order; stopped in reverse
+	opts       options
+	self       string
+	spawner    *spawner
+	mu         sync.Mutex // guards children and restarting
+	children   map[string]*child
+	order      []string // start order; stopped in reverse
 	restarting bool
-	apiArgs  []string
-	apiURL   string
-	admin    *adminFiles
+	apiArgs    []string
+	apiURL     string
+	admin      *adminFiles
 }
 
 type adminFiles struct{ ca, cert, key string }
@@ -120,6 +121,10 @@ func Main(args []string) int {
 		fmt.Fprintf(os.Stderr, "localcluster up: cannot find own executable: %v\n", err)
 		return exitFailed
 	}
+	// With --watch-stdin the parent's death also breaks our stdout/stderr
+	// pipes; Go would exit on the first write to them (SIGPIPE) and skip the
+	// cleanup this process exists to do.
+	signal.Ignore(syscall.SIGPIPE)
 	c := &cluster{opts: o, self: self, spawner: newSpawner(), children: map[string]*child{}}
 	return c.run()
 }
@@ -203,7 +208,7 @@ func (c *cluster) claimDir() int {
 			return exitDirInUse
 		}
 	}
-	for _, stale := range []string{"etcd", "state.json", "pki", "logs"} {
+	for _, stale := range []string{"etcd", "state.json", "pki", "logs", "kwok.yaml"} {
 		_ = os.RemoveAll(filepath.Join(c.opts.dir, stale))
 	}
 	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
@@ -307,6 +312,13 @@ func (c *cluster) start(ctx context.Context) (*State, error) {
 		"--tls-private-key-file=" + certs.ServingKey,
 		"--client-ca-file=" + certs.CACert,
 		"--authorization-mode=RBAC",
+		"--requestheader-client-ca-file=" + certs.FrontProxyCA,
+		"--requestheader-allowed-names=" + pki.FrontProxyClient,
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + certs.FrontProxyClientCert,
+		"--proxy-client-key-file=" + certs.FrontProxyClientKey,
 		"--service-account-issuer=" + issuer,
 		"--service-account-key-file=" + certs.ServiceAccountPub,
 		"--service-account-signing-key-file=" + certs.ServiceAccountKey,
@@ -353,7 +365,12 @@ func (c *cluster) start(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	kwokConfig := filepath.Join(dir, "kwok.yaml")
+	if err := component.WriteKwokConfig(kwokConfig); err != nil {
+		return nil, err
+	}
 	kwok, err := c.launch("kwok", []string{
+		"--config=" + kwokConfig,
 		"--kubeconfig=" + kubeconfigs["kwok"],
 		"--manage-all-nodes=true",
 		fmt.Sprintf("--server-address=127.0.0.1:%d", kwokPort),
@@ -488,7 +505,7 @@ func (c *cluster) shutdown(clean bool) {
 		_ = os.RemoveAll(c.opts.dir)
 	case c.opts.removeDir:
 		// Keep the logs of a failed run; remove the bulk of the state.
-		for _, name := range []string{"etcd", "pki", "state.json", "supervisor.pid"} {
+		for _, name := range []string{"etcd", "pki", "state.json", "supervisor.pid", "kwok.yaml"} {
 			_ = os.RemoveAll(filepath.Join(c.opts.dir, name))
 		}
 		fmt.Fprintf(os.Stderr, "localcluster: logs kept in %s\n", filepath.Join(c.opts.dir, "logs"))

@@ -9,6 +9,8 @@ export function newClusterDownCommand(ctx: CliContext): Command {
     .action(async (flags: { dir?: string }) => {
       const dir = flags.dir ?? ctx.defaultClusterDir;
       const outcome = await stopCluster(dir);
-      ctx.output.err(outcome === 'stopped' ? `stopped the local cluster in ${dir}` : `no cluster was running in ${dir}`);
+      ctx.output.err(
+        outcome === 'stopped' ? `stopped the local cluster in ${dir}` : `no cluster was running in ${dir}`,
+      );
     });
 }

@@ -21,7 +21,16 @@ export function parsePositiveInt(name: string, min: number, max: number) {
 export function addClusterStartFlags(cmd: Command): Command {
   return cmd
     .option('--dir <dir>', 'state directory of the cluster')
-    .option('--port <port>', 'loopback port for the apiserver (default: a free port)', parsePositiveInt('--port', 1, 65535))
+    .option(
+      '--port <port>',
+      'loopback port for the apiserver (default: a free port)',
+      parsePositiveInt('--port', 1, 65535),
+    )
     .option('--nodes <n>', 'number of simulated nodes', parsePositiveInt('--nodes', 1, 100), 1)
-    .option('--timeout <seconds>', 'how long to wait for readiness', parsePositiveInt('--timeout', 5, 3600), 120);
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for readiness',
+      parsePositiveInt('--timeout', 5, 3600),
+      120,
+    );
 }

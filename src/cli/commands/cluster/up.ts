@@ -27,7 +27,8 @@ export function newClusterUpCommand(ctx: CliContext): Command {
     }).catch(async (err: unknown) => {
       // Keep the logs of a component that failed; otherwise nothing ran, so
       // remove a directory this command created.
-      const componentFailed = err instanceof ClusterStartError && err.details.exitCode === SupervisorExit.failed;
+      const componentFailed =
+        err instanceof ClusterStartError && err.details.exitCode === SupervisorExit.failed;
       if (!existed && !componentFailed) await rm(dir, { recursive: true, force: true });
       throw startFailure(err);
     });

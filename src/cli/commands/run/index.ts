@@ -42,7 +42,13 @@ export function newRunCommand(ctx: CliContext): Command {
       for (const line of lines) ctx.output.out(line);
       if (flags.exitWhenReady !== true) {
         await new Promise<void>((resolve) => {
-          ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              resolve();
+            },
+            { once: true },
+          );
         });
         ctx.output.err('stopping the local cluster…');
       }
