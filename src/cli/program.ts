@@ -12,10 +12,25 @@ export function newRootCommand(ctx: CliContext): Command {
       'Tide keeps Kubernetes clusters in sync with Git, OCI, Helm and S3 sources (Flux API compatible).',
     )
     .version(cliVersion(), '--version', 'print the tide version')
-    .showSuggestionAfterError(true)
-    .addCommand(newRunCommand(ctx), { isDefault: true })
+    .addCommand(newRunCommand(ctx))
     .addCommand(newClusterCommand(ctx))
     .addCommand(newVersionCommand(ctx));
+}
+
+/** Options of the root command itself; anything else before a command means the default run. */
+const rootOptions = new Set(['-h', '--help', '--version']);
+
+/** `tide` alone (or with only run flags) is the default run. */
+export function withDefaultCommand(argv: readonly string[]): readonly string[] {
+  const first = argv[0];
+  if (first === undefined || (first.startsWith('-') && !rootOptions.has(first))) return ['run', ...argv];
+  return argv;
+}
+
+/** Settings that commander does not pass to commands added with addCommand. */
+function configureTree(cmd: Command): void {
+  cmd.exitOverride().showSuggestionAfterError(true);
+  for (const sub of cmd.commands) configureTree(sub);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -29,9 +44,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const ctx = contextFromProcess(controller.signal);
-  const program = newRootCommand(ctx).exitOverride();
+  const program = newRootCommand(ctx);
+  configureTree(program);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withDefaultCommand(argv), { from: 'user' });
     return ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
