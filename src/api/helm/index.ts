@@ -1,0 +1,3 @@
+import type { KindDefinition } from '../crd.js';
+
+export const helmKinds: readonly KindDefinition[] = [];

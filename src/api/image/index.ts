@@ -1,0 +1,3 @@
+import type { KindDefinition } from '../crd.js';
+
+export const imageKinds: readonly KindDefinition[] = [];

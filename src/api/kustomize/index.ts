@@ -1,0 +1,3 @@
+import type { KindDefinition } from '../crd.js';
+
+export const kustomizeKinds: readonly KindDefinition[] = [];
