@@ -71,6 +71,9 @@ export function toCrd(kind: KindDefinition): Record<string, unknown> {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${kind.plural}.${kind.group}`,
+      // Like Flux's CRDs: a Kustomization that installs them must not run variable substitution
+      // over their schemas (descriptions and patterns contain `${...}`-like text).
+      annotations: { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' },
       labels: { 'app.kubernetes.io/part-of': 'tide' },
     },
     spec: {

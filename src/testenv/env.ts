@@ -13,7 +13,6 @@ import {
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
-  PatchStrategy,
   RbacAuthorizationV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
@@ -22,6 +21,7 @@ import { ensureBinary } from '../localcluster/binary.js';
 import { startLocalCluster, type LocalCluster } from '../localcluster/cluster.js';
 import { defaultCacheDir } from '../localcluster/defaults.js';
 import { eventually } from './eventually.js';
+import { kubeRequest } from './kube-request.js';
 
 /** The part of node:test's TestContext the environment needs. */
 export interface TestHooks {
@@ -93,7 +93,16 @@ export function newTestEnvironment(kubeconfigPath: string): TestEnvironment {
         for (const doc of parseAllDocuments(await readFile(path.join(dir, file), 'utf8'))) {
           const crd = doc.toJS() as KubernetesObject | null;
           if (crd?.kind !== 'CustomResourceDefinition') continue;
-          await objects.patch(crd, undefined, undefined, 'tide-testenv', true, PatchStrategy.ServerSideApply);
+          // Raw JSON: client-node's model serializer drops x-kubernetes-* keys, enums and defaults.
+          const res = await kubeRequest(kc, {
+            method: 'PATCH',
+            path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata?.name ?? ''}?fieldManager=tide-testenv&force=true`,
+            headers: { 'Content-Type': 'application/apply-patch+yaml' },
+            body: crd,
+          });
+          if (res.status >= 300) {
+            throw new Error(`installing ${file}: ${res.status} ${JSON.stringify(res.body).slice(0, 2000)}`);
+          }
           names.push(crd.metadata?.name ?? '');
         }
       }

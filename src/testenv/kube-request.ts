@@ -34,7 +34,7 @@ export async function kubeRequest(kc: KubeConfig, req: KubeRequest): Promise<Kub
     headers['Authorization'] = `Bearer ${req.bearerToken}`;
   }
   const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  if (payload !== undefined) headers['Content-Type'] ??= 'application/json';
   // Keep what the kubeconfig set (an Authorization header for token users).
   const applied = options.headers;
   if (applied !== undefined && !Array.isArray(applied)) Object.assign(headers, applied);

@@ -68,8 +68,8 @@ export const GitRepositorySpec = Type.Object(
     secretRef: Type.Optional(LocalObjectReference),
     provider: Type.Optional(
       StringEnum(['generic', 'aws', 'azure', 'github'] as const, {
-        default: 'generic',
-        description: 'How to authenticate: a Secret (generic) or the named cloud/app identity.',
+        description:
+          'How to authenticate: a Secret (generic, also when omitted) or the named cloud/app identity.',
       }),
     ),
     serviceAccountName: Type.Optional(
@@ -97,8 +97,8 @@ export const GitRepositorySpec = Type.Object(
   {
     description: 'Desired state of a Git repository source.',
     ...celRules({
-      rule: "!has(self.serviceAccountName) || (has(self.provider) && self.provider in ['aws', 'azure'])",
-      message: 'serviceAccountName can only be used with provider aws or azure',
+      rule: "!has(self.serviceAccountName) || (has(self.provider) && (self.provider == 'azure' || self.provider == 'aws'))",
+      message: "serviceAccountName can only be set when provider is 'azure' or 'aws'",
     }),
   },
 );

@@ -1,3 +1,7 @@
 import type { KindDefinition } from '../crd.js';
+import { ArtifactGeneratorKind } from './artifactgenerator.js';
 
-export const sourceExtensionsKinds: readonly KindDefinition[] = [];
+export * from './artifactgenerator.js';
+export * from './group.js';
+
+export const sourceExtensionsKinds: readonly KindDefinition[] = [ArtifactGeneratorKind];

@@ -1,0 +1,1 @@
+export const SOURCE_EXTENSIONS_GROUP = 'source.extensions.fluxcd.io';
