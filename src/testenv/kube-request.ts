@@ -1,6 +1,7 @@
 // A raw request to the apiserver with the kubeconfig's credentials, for what
 // the typed client does not cover (impersonation headers, arbitrary paths).
 import { readFile } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -16,6 +17,8 @@ export interface KubeRequest {
 export interface KubeResponse {
   readonly status: number;
   readonly body: unknown;
+  /** Response headers, names lowercased (e.g. `warning` for deprecated API versions). */
+  readonly headers: IncomingHttpHeaders;
 }
 
 export async function kubeRequest(kc: KubeConfig, req: KubeRequest): Promise<KubeResponse> {
@@ -51,7 +54,7 @@ export async function kubeRequest(kc: KubeConfig, req: KubeRequest): Promise<Kub
         } catch {
           // Not JSON: keep the text.
         }
-        resolve({ status: res.statusCode ?? 0, body });
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
       });
       res.on('error', reject);
     });

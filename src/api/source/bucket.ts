@@ -7,6 +7,7 @@ import { Artifact, commonStatusFields, reconcileRequestStatusFields } from '../m
 import type { KubeObject } from '../object.js';
 import { Duration, ShortDuration, StringEnum, celRules } from '../schema.js';
 import { SOURCE_CATEGORIES, SOURCE_GROUP } from './group.js';
+import { BucketSpecV1beta2, BucketStatusV1beta2 } from './bucket-v1beta2.js';
 
 export const BucketSTS = Type.Object(
   {
@@ -122,6 +123,22 @@ export const BucketKind = defineKind({
       description: 'Bucket is an object storage bucket published as an artifact.',
       spec: BucketSpec,
       status: BucketStatus,
+      printerColumns: [
+        { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint' },
+        AGE_COLUMN,
+        ...READY_COLUMNS,
+      ],
+    },
+    {
+      name: 'v1beta2',
+      served: true,
+      storage: false,
+      deprecated: true,
+      deprecationWarning: 'source.toolkit.fluxcd.io/v1beta2 Bucket is deprecated, upgrade to v1',
+      description:
+        'Bucket is an object storage bucket published as an artifact (deprecated version, stored as v1).',
+      spec: BucketSpecV1beta2,
+      status: BucketStatusV1beta2,
       printerColumns: [
         { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint' },
         AGE_COLUMN,

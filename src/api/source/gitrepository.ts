@@ -7,6 +7,7 @@ import { Artifact, commonStatusFields, reconcileRequestStatusFields } from '../m
 import type { KubeObject } from '../object.js';
 import { Duration, ShortDuration, StringEnum, celRules } from '../schema.js';
 import { SOURCE_CATEGORIES, SOURCE_GROUP } from './group.js';
+import { GitRepositorySpecV1beta2, GitRepositoryStatusV1beta2 } from './gitrepository-v1beta2.js';
 
 export const GitRepositoryRef = Type.Object(
   {
@@ -136,6 +137,18 @@ export const GitRepositoryKind = defineKind({
       description: 'GitRepository is a Git repository published as an artifact.',
       spec: GitRepositorySpec,
       status: GitRepositoryStatus,
+      printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, AGE_COLUMN, ...READY_COLUMNS],
+    },
+    {
+      name: 'v1beta2',
+      served: true,
+      storage: false,
+      deprecated: true,
+      deprecationWarning: 'source.toolkit.fluxcd.io/v1beta2 GitRepository is deprecated, upgrade to v1',
+      description:
+        'GitRepository is a Git repository published as an artifact (deprecated version, stored as v1).',
+      spec: GitRepositorySpecV1beta2,
+      status: GitRepositoryStatusV1beta2,
       printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, AGE_COLUMN, ...READY_COLUMNS],
     },
   ],

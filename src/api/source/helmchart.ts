@@ -6,6 +6,7 @@ import { Artifact, commonStatusFields, reconcileRequestStatusFields } from '../m
 import type { KubeObject } from '../object.js';
 import { Duration, StringEnum, celRules } from '../schema.js';
 import { SOURCE_CATEGORIES, SOURCE_GROUP } from './group.js';
+import { HelmChartSpecV1beta2, HelmChartStatusV1beta2 } from './helmchart-v1beta2.js';
 import { OCIVerification } from './verification.js';
 
 export const HelmChartSourceReference = Type.Object(
@@ -95,6 +96,24 @@ export const HelmChartKind = defineKind({
       description: 'HelmChart is a Helm chart published as an artifact.',
       spec: HelmChartSpec,
       status: HelmChartStatus,
+      printerColumns: [
+        { name: 'Chart', type: 'string', jsonPath: '.spec.chart' },
+        { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+        { name: 'Source Kind', type: 'string', jsonPath: '.spec.sourceRef.kind' },
+        { name: 'Source Name', type: 'string', jsonPath: '.spec.sourceRef.name' },
+        AGE_COLUMN,
+        ...READY_COLUMNS,
+      ],
+    },
+    {
+      name: 'v1beta2',
+      served: true,
+      storage: false,
+      deprecated: true,
+      deprecationWarning: 'source.toolkit.fluxcd.io/v1beta2 HelmChart is deprecated, upgrade to v1',
+      description: 'HelmChart is a Helm chart published as an artifact (deprecated version, stored as v1).',
+      spec: HelmChartSpecV1beta2,
+      status: HelmChartStatusV1beta2,
       printerColumns: [
         { name: 'Chart', type: 'string', jsonPath: '.spec.chart' },
         { name: 'Version', type: 'string', jsonPath: '.spec.version' },

@@ -7,6 +7,7 @@ import { Artifact, commonStatusFields, reconcileRequestStatusFields } from '../m
 import type { KubeObject } from '../object.js';
 import { Duration, ShortDuration, StringEnum } from '../schema.js';
 import { SOURCE_CATEGORIES, SOURCE_GROUP } from './group.js';
+import { HelmRepositorySpecV1beta2, HelmRepositoryStatusV1beta2 } from './helmrepository-v1beta2.js';
 
 export const HelmRepositorySpec = Type.Object(
   {
@@ -77,6 +78,18 @@ export const HelmRepositoryKind = defineKind({
       description: 'HelmRepository is a Helm chart repository index or OCI registry.',
       spec: HelmRepositorySpec,
       status: HelmRepositoryStatus,
+      printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, AGE_COLUMN, ...READY_COLUMNS],
+    },
+    {
+      name: 'v1beta2',
+      served: true,
+      storage: false,
+      deprecated: true,
+      deprecationWarning: 'source.toolkit.fluxcd.io/v1beta2 HelmRepository is deprecated, upgrade to v1',
+      description:
+        'HelmRepository is a Helm chart repository index or OCI registry (deprecated version, stored as v1).',
+      spec: HelmRepositorySpecV1beta2,
+      status: HelmRepositoryStatusV1beta2,
       printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, AGE_COLUMN, ...READY_COLUMNS],
     },
   ],

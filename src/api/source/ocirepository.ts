@@ -7,6 +7,7 @@ import { Artifact, commonStatusFields, reconcileRequestStatusFields } from '../m
 import type { KubeObject } from '../object.js';
 import { Duration, ShortDuration, StringEnum } from '../schema.js';
 import { SOURCE_CATEGORIES, SOURCE_GROUP } from './group.js';
+import { OCIRepositorySpecV1beta2, OCIRepositoryStatusV1beta2 } from './ocirepository-v1beta2.js';
 import { OCIVerification } from './verification.js';
 
 export const OCIRepositoryRef = Type.Object(
@@ -110,6 +111,18 @@ export const OCIRepositoryKind = defineKind({
       spec: OCIRepositorySpec,
       status: OCIRepositoryStatus,
       // Flux lists Age last for this kind.
+      printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, ...READY_COLUMNS, AGE_COLUMN],
+    },
+    {
+      name: 'v1beta2',
+      served: true,
+      storage: false,
+      deprecated: true,
+      deprecationWarning: 'source.toolkit.fluxcd.io/v1beta2 OCIRepository is deprecated, upgrade to v1',
+      description:
+        'OCIRepository is an OCI artifact published as an artifact (deprecated version, stored as v1).',
+      spec: OCIRepositorySpecV1beta2,
+      status: OCIRepositoryStatusV1beta2,
       printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, ...READY_COLUMNS, AGE_COLUMN],
     },
   ],

@@ -1,0 +1,202 @@
+// The manager wires a process together: one client, shared informers, the
+// controllers, metrics and health endpoints, and (optionally) leader election.
+// Order on start: endpoints → leader election → informers synced → controllers.
+// On shutdown (the run signal aborts, e.g. SIGTERM): controllers stop taking work,
+// in-flight reconciles get the grace period, then the lease is released.
+import os from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../../api/object.js';
+import { Informer, type InformerOptions } from '../cache/informer.js';
+import { KubeClient } from '../client/client.js';
+import type { ResourceType } from '../client/resource.js';
+import { transportFromKubeConfig } from '../client/transport.js';
+import { Controller, type ControllerOptions } from '../controller/controller.js';
+import { LeaderElector } from '../leader/lease.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { RuntimeMetrics } from '../metrics/metrics.js';
+import { startEndpoints, type Endpoints } from '../metrics/server.js';
+import type { ManagerOptions } from './options.js';
+
+export interface ManagerInit {
+  /** Controller name, e.g. `source-controller`: lease name, user agent, field manager prefix. */
+  readonly name: string;
+  readonly kubeConfig: KubeConfig;
+  readonly options: ManagerOptions;
+  readonly logger?: Logger;
+}
+
+export type ManagerExit =
+  { readonly reason: 'shutdown' } | { readonly reason: 'leadership-lost'; readonly message: string };
+
+type InformerSpec = Pick<InformerOptions<KubeObject>, 'metadataOnly' | 'labelSelector' | 'fieldSelector'> & {
+  /** Apply the manager's shard selector (--watch-label-selector); true for the kinds it reconciles. */
+  readonly sharded?: boolean;
+};
+
+export class Manager {
+  readonly name: string;
+  readonly client: KubeClient;
+  readonly metrics: RuntimeMetrics;
+  readonly log: Logger;
+  readonly options: ManagerOptions;
+  readonly #informers = new Map<string, Informer>();
+  readonly #controllers: Controller[] = [];
+  #elector: LeaderElector | undefined;
+  #started = false;
+  #synced = false;
+  #endpoints: Endpoints | undefined;
+
+  private constructor(init: ManagerInit, client: KubeClient) {
+    this.name = init.name;
+    this.options = init.options;
+    this.client = client;
+    this.metrics = new RuntimeMetrics();
+    this.log = (init.logger ?? createLogger({ level: init.options.logLevel })).with({ manager: init.name });
+  }
+
+  static async create(init: ManagerInit): Promise<Manager> {
+    const transport = await transportFromKubeConfig(init.kubeConfig);
+    const client = new KubeClient(transport, {
+      qps: init.options.kubeApiQps,
+      burst: init.options.kubeApiBurst,
+      userAgent: `tide/${init.name}`,
+    });
+    return new Manager(init, client);
+  }
+
+  /** The namespace informers watch: all (undefined) or the runtime namespace. */
+  get watchNamespace(): string | undefined {
+    return this.options.watchAllNamespaces ? undefined : this.options.runtimeNamespace;
+  }
+
+  /** A shared informer: one per resource and view, whoever asks. */
+  informer<T extends KubeObject>(resource: ResourceType, spec: InformerSpec = {}): Informer<T> {
+    const labelSelector = [
+      spec.sharded === true ? this.options.watchLabelSelector : undefined,
+      spec.labelSelector,
+    ]
+      .filter((s): s is string => s !== undefined && s !== '')
+      .join(',');
+    const key = JSON.stringify([
+      resource.group,
+      resource.version,
+      resource.plural,
+      spec.metadataOnly === true,
+      labelSelector,
+      spec.fieldSelector ?? '',
+    ]);
+    let informer = this.#informers.get(key);
+    if (informer === undefined) {
+      if (this.#started) throw new Error(`informer for ${resource.plural} requested after start`);
+      informer = new Informer<KubeObject>({
+        client: this.client,
+        resource,
+        namespace: this.watchNamespace,
+        labelSelector: labelSelector === '' ? undefined : labelSelector,
+        fieldSelector: spec.fieldSelector,
+        metadataOnly: spec.metadataOnly === true,
+        logger: this.log,
+      });
+      this.#informers.set(key, informer);
+    }
+    return informer as unknown as Informer<T>;
+  }
+
+  /** Adds a controller with the manager's concurrency, backoff, jitter, metrics and logger. */
+  controller(opts: Pick<ControllerOptions, 'name' | 'reconciler'> & Partial<ControllerOptions>): Controller {
+    const controller = new Controller({
+      concurrency: this.options.concurrent,
+      backoff: { baseMs: this.options.minRetryDelayMs, maxMs: this.options.maxRetryDelayMs },
+      jitterPercent: this.options.intervalJitterPercentage,
+      metrics: this.metrics,
+      logger: this.log,
+      ...opts,
+    });
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  get isLeader(): boolean {
+    return this.#elector?.isLeader() ?? true;
+  }
+
+  get endpoints(): Endpoints | undefined {
+    return this.#endpoints;
+  }
+
+  /** Runs until `signal` aborts (returns 'shutdown') or leadership is lost. */
+  async run(signal: AbortSignal): Promise<ManagerExit> {
+    this.#endpoints = await startEndpoints({
+      metrics: this.metrics,
+      metricsAddr: this.options.metricsAddr,
+      healthAddr: this.options.healthAddr,
+      healthChecks: { ping: () => true },
+      readyChecks: {
+        caches: () => !this.isLeader || this.#synced || 'informer caches not synced yet',
+      },
+    });
+    this.log.info('manager starting', {
+      metrics: `${this.#endpoints.metricsUrl}/metrics`,
+      health: this.#endpoints.healthUrl,
+      leaderElection: this.options.leaderElection.enabled,
+      shard: this.options.watchLabelSelector,
+    });
+    try {
+      if (!this.options.leaderElection.enabled) {
+        await this.#work(signal);
+        return { reason: 'shutdown' };
+      }
+      const le = this.options.leaderElection;
+      const leaseName = `${this.name}-leader-election`;
+      this.#elector = new LeaderElector({
+        client: this.client,
+        namespace: this.options.runtimeNamespace,
+        name: leaseName,
+        identity: `${os.hostname()}_${process.pid}_${Math.random().toString(16).slice(2, 10)}`,
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+        releaseOnCancel: le.releaseOnCancel,
+        logger: this.log,
+        onStartedLeading: async (leading) => {
+          this.metrics.leaderElectionStatus.set({ name: leaseName }, 1);
+          try {
+            await this.#work(leading);
+          } finally {
+            this.metrics.leaderElectionStatus.set({ name: leaseName }, 0);
+          }
+        },
+      });
+      this.metrics.leaderElectionStatus.set({ name: leaseName }, 0);
+      const outcome = await this.#elector.run(signal);
+      return outcome.reason === 'lost'
+        ? { reason: 'leadership-lost', message: outcome.message }
+        : { reason: 'shutdown' };
+    } finally {
+      await this.#endpoints.close();
+      this.metrics.close();
+      this.log.info('manager stopped');
+    }
+  }
+
+  async #work(signal: AbortSignal): Promise<void> {
+    this.#started = true;
+    // Informers stop only after the controllers have drained, so in-flight reconciles
+    // keep reading a live cache during the grace period.
+    const informerStop = new AbortController();
+    const informerRuns = [...this.#informers.values()].map((i) => i.run(informerStop.signal));
+    try {
+      await Promise.all([...this.#informers.values()].map((i) => i.waitForSync(signal)));
+      this.#synced = true;
+      this.log.info('caches synced, starting controllers', {
+        controllers: this.#controllers.map((c) => c.name),
+      });
+      await Promise.all(this.#controllers.map((c) => c.run(signal, this.options.gracefulShutdownTimeoutMs)));
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      informerStop.abort();
+      await Promise.all(informerRuns);
+    }
+  }
+}
