@@ -35,7 +35,23 @@ export default tseslint.config(
   },
   {
     files: ['**/*.test.ts'],
-    rules: { 'max-lines-per-function': 'off' },
+    rules: {
+      'max-lines-per-function': 'off',
+      // Without a message, a failing assert.ok re-parses the transpiled source to build one,
+      // which takes minutes under tsx and turns `eventually` retries into one-attempt timeouts.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.object.name='assert'][callee.property.name='ok'][arguments.length<2]",
+          message: 'give assert.ok a message (second argument)',
+        },
+        {
+          selector: "CallExpression[callee.name='assert'][arguments.length<2]",
+          message: 'give assert a message (second argument)',
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

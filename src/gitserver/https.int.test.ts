@@ -113,9 +113,10 @@ describe('HTTPS transport', () => {
     const header = `http.extraHeader=Authorization: Bearer ${server.credentials.token}`;
     ok(await git(['-c', header, 'clone', '--quiet', server.httpsUrl('org/app'), join(home, 'bearer')]));
     const entries = server.requests();
-    assert.ok(entries.length >= 2);
+    assert.ok(entries.length >= 2, 'expected: entries.length >= 2');
     assert.ok(
       entries.every((entry) => entry.auth === 'bearer' && entry.user === 'tide' && entry.status === 200),
+      'expected: entries.every((entry) => entry.auth === "bearer" && entry.user === ...',
     );
   });
 
@@ -124,8 +125,14 @@ describe('HTTPS transport', () => {
     const wrong = await git(['ls-remote', urlWith('org/app', 'tide', 'not-the-password')]);
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr, /Authentication failed|401/);
-    assert.ok(!wrong.stderr.includes(server.credentials.password));
-    assert.ok(server.requests().some((entry) => entry.status === 401 && entry.auth === 'basic'));
+    assert.ok(
+      !wrong.stderr.includes(server.credentials.password),
+      'expected: !wrong.stderr.includes(server.credentials.password)',
+    );
+    assert.ok(
+      server.requests().some((entry) => entry.status === 401 && entry.auth === 'basic'),
+      'expected: server.requests().some((entry) => entry.status === 401 && entry.aut...',
+    );
 
     const badToken = await git([
       '-c',
@@ -134,11 +141,17 @@ describe('HTTPS transport', () => {
       server.httpsUrl('org/app'),
     ]);
     assert.notEqual(badToken.code, 0);
-    assert.ok(server.requests().some((entry) => entry.status === 401 && entry.auth === 'bearer'));
+    assert.ok(
+      server.requests().some((entry) => entry.status === 401 && entry.auth === 'bearer'),
+      'expected: server.requests().some((entry) => entry.status === 401 && entry.aut...',
+    );
 
     const anonymous = await git(['ls-remote', server.httpsUrl('org/app')]);
     assert.notEqual(anonymous.code, 0);
-    assert.ok(!server.requests().some((entry) => entry.status === 200));
+    assert.ok(
+      !server.requests().some((entry) => entry.status === 200),
+      'expected: !server.requests().some((entry) => entry.status === 200)',
+    );
   });
 
   it('logs only ls-refs for ls-remote and fetch for a clone (protocol v2)', async () => {
@@ -165,7 +178,10 @@ describe('HTTPS transport', () => {
   it('recognizes protocol v0 fetches by their want lines', async () => {
     server.clearRequests();
     ok(await git(['-c', 'protocol.version=0', 'ls-remote', authedUrl()]));
-    assert.ok(server.requests().every((entry) => entry.service === 'info-refs'));
+    assert.ok(
+      server.requests().every((entry) => entry.service === 'info-refs'),
+      'expected: server.requests().every((entry) => entry.service === "info-refs")',
+    );
 
     server.clearRequests();
     ok(await git(['-c', 'protocol.version=0', 'clone', '--quiet', authedUrl(), join(home, 'v0-clone')]));

@@ -103,7 +103,7 @@ describe('server lifecycle', () => {
     const server = await startGitServer();
     const scratch = dirname(server.caCertPath);
     await (await server.createRepo('app')).commit({ 'a.txt': 'a\n' });
-    assert.ok(await exists(scratch));
+    assert.ok(await exists(scratch), 'expected: await exists(scratch)');
     const session = await openIdleUploadPack(server);
     const repoPath = join(server.repoRoot, 'app.git');
     assert.equal((await processesMentioning(repoPath)).length, 1, 'git-upload-pack is running');
@@ -136,7 +136,10 @@ describe('server lifecycle', () => {
       const clone = join(home, 'anon');
       const anonymous = await git(server, ['clone', '--quiet', server.httpsUrl('app'), clone]);
       assert.equal(anonymous.code, 0, anonymous.stderr);
-      assert.ok(server.requests().every((entry) => entry.auth === 'none' && entry.status === 200));
+      assert.ok(
+        server.requests().every((entry) => entry.auth === 'none' && entry.status === 200),
+        'expected: server.requests().every((entry) => entry.auth === "none" && entry.s...',
+      );
 
       await writeFile(join(clone, 'b.txt'), 'b\n');
       assert.equal((await git(server, ['add', 'b.txt'], clone)).code, 0);
@@ -197,7 +200,7 @@ describe('server lifecycle', () => {
       throw error;
     });
     try {
-      assert.ok(a.credentials.password.length >= 24);
+      assert.ok(a.credentials.password.length >= 24, 'expected: a.credentials.password.length >= 24');
       assert.notEqual(a.credentials.password, b.credentials.password);
       assert.notEqual(a.credentials.token, b.credentials.token);
       assert.notEqual(a.credentials.password, a.credentials.token);

@@ -47,7 +47,10 @@ describe('repository helpers', () => {
     assert.equal(repo.name, 'team/infra/config');
     assert.equal(repo.path, join(server.repoRoot, 'team/infra/config.git'));
     assert.equal(repo.httpsUrl, `https://127.0.0.1:${server.httpsPort}/team/infra/config.git`);
-    assert.ok((await stat(join(repo.path, 'HEAD'))).isFile());
+    assert.ok(
+      (await stat(join(repo.path, 'HEAD'))).isFile(),
+      'expected: (await stat(join(repo.path, "HEAD"))).isFile()',
+    );
     const sha = await repo.commit({ 'a.txt': 'a\n' });
     assert.equal(await repo.head(), sha);
     assert.equal((await lsRemote('team/infra/config')).get('refs/heads/trunk'), sha);

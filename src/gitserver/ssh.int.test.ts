@@ -177,6 +177,9 @@ describe('SSH transport', () => {
     const missing = await sshExec("git-receive-pack '/org/missing.git'");
     assert.equal(missing.code, 128);
     assert.match(missing.stderr, /does not exist/);
-    assert.ok(server.requests().every((entry) => entry.status === 128));
+    assert.ok(
+      server.requests().every((entry) => entry.status === 128),
+      'expected: server.requests().every((entry) => entry.status === 128)',
+    );
   });
 });

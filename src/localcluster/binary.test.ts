@@ -66,7 +66,7 @@ describe('ensureBinary', () => {
     const moduleDir = path.join(tmp, 'mod-broken');
     await writeModule(moduleDir, 'package main\n\nfunc main() { undefinedThing() }\n');
     await assert.rejects(ensureBinary({ cacheDir: path.join(tmp, 'c4'), moduleDir }), (err: unknown) => {
-      assert.ok(err instanceof BuildError);
+      assert.ok(err instanceof BuildError, 'expected: err instanceof BuildError');
       assert.match(err.message, /building the local cluster failed/);
       assert.match(err.message, /undefined: undefinedThing/);
       return true;

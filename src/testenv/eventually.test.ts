@@ -28,7 +28,7 @@ describe('eventually', () => {
         { timeoutMs: 100, intervalMs: 10, maxIntervalMs: 20, message: 'waiting for the thing' },
       ),
       (err: unknown) => {
-        assert.ok(err instanceof EventuallyTimeoutError);
+        assert.ok(err instanceof EventuallyTimeoutError, 'expected: err instanceof EventuallyTimeoutError');
         assert.match(err.message, /^waiting for the thing: still failing after .* attempts: attempt \d+$/);
         assert.ok(calls >= 3, `expected several attempts, got ${calls}`);
         return true;

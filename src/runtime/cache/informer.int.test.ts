@@ -157,7 +157,10 @@ describe('informer across an apiserver restart', () => {
     await eventually(
       () => {
         assert.equal(informer.store.get(`${ns}/watched`)?.data?.['v'], '2');
-        assert.ok(informer.store.get(`${ns}/created-after-restart`));
+        assert.ok(
+          informer.store.get(`${ns}/created-after-restart`),
+          'expected: informer.store.get(`${ns}/created-after-restart`)',
+        );
       },
       { timeoutMs: 60_000 },
     );

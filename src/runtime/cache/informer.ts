@@ -89,7 +89,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** Runs until the signal aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(parent: AbortSignal): Promise<void> {
+    // A dependent signal: requests listen on it, not on the parent shared by every informer.
+    const signal = AbortSignal.any([parent]);
     const minBackoff = this.#opts.minBackoffMs ?? 200;
     const maxBackoff = this.#opts.maxBackoffMs ?? 30_000;
     let backoff = minBackoff;

@@ -238,7 +238,7 @@ export class KubeClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string | string[]> = {
-      ...this.#transport.headers,
+      ...(await this.#transport.headers()),
       Accept: opts.accept ?? 'application/json',
       'User-Agent': this.#options.userAgent ?? 'tide',
     };

@@ -110,7 +110,8 @@ export class Controller {
    * Runs the workers until `signal` aborts, then stops taking work and waits for
    * in-flight reconciles; after `graceMs` their signals are aborted.
    */
-  async run(signal: AbortSignal, graceMs = 30_000): Promise<void> {
+  async run(parent: AbortSignal, graceMs = 30_000): Promise<void> {
+    const signal = AbortSignal.any([parent]);
     const concurrency = this.#opts.concurrency ?? 1;
     this.#opts.metrics?.maxConcurrentReconciles.set({ controller: this.name }, concurrency);
     const workers = Array.from({ length: concurrency }, () => this.#worker());

@@ -11,6 +11,8 @@ import { KubeClient } from '../client/client.js';
 import type { ResourceType } from '../client/resource.js';
 import { transportFromKubeConfig } from '../client/transport.js';
 import { Controller, type ControllerOptions } from '../controller/controller.js';
+import { EventForwarder } from '../events/forwarder.js';
+import { EventRecorder } from '../events/recorder.js';
 import { LeaderElector } from '../leader/lease.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { RuntimeMetrics } from '../metrics/metrics.js';
@@ -39,6 +41,9 @@ export class Manager {
   readonly metrics: RuntimeMetrics;
   readonly log: Logger;
   readonly options: ManagerOptions;
+  /** Kubernetes Events, also posted to --events-addr when set. */
+  readonly events: EventRecorder;
+  readonly #forwarder: EventForwarder | undefined;
   readonly #informers = new Map<string, Informer>();
   readonly #controllers: Controller[] = [];
   #elector: LeaderElector | undefined;
@@ -52,6 +57,17 @@ export class Manager {
     this.client = client;
     this.metrics = new RuntimeMetrics();
     this.log = (init.logger ?? createLogger({ level: init.options.logLevel })).with({ manager: init.name });
+    const eventsAddr = init.options.eventsAddr;
+    this.#forwarder =
+      eventsAddr === undefined || eventsAddr === ''
+        ? undefined
+        : new EventForwarder({ address: eventsAddr, logger: this.log });
+    this.events = new EventRecorder({
+      client,
+      reportingController: init.name,
+      forwarder: this.#forwarder,
+      logger: this.log,
+    });
   }
 
   static async create(init: ManagerInit): Promise<Manager> {
@@ -173,6 +189,8 @@ export class Manager {
         ? { reason: 'leadership-lost', message: outcome.message }
         : { reason: 'shutdown' };
     } finally {
+      await this.events.flush().catch(() => undefined);
+      await this.#forwarder?.close().catch(() => undefined);
       await this.#endpoints.close();
       this.metrics.close();
       this.log.info('manager stopped');

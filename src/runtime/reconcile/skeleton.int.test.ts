@@ -15,6 +15,7 @@ import { isNotFound } from '../client/errors.js';
 import type { KubeClient } from '../client/client.js';
 import type { ResourceType } from '../client/resource.js';
 import { Controller, generationOrRequestChanged, requeueAfter } from '../controller/controller.js';
+import { EventRecorder } from '../events/recorder.js';
 import { RuntimeMetrics } from '../metrics/metrics.js';
 import { ReconcileError, StalledError } from './errors.js';
 import { reconcileObject, type FluxObject } from './skeleton.js';
@@ -44,6 +45,7 @@ async function run(t: { after(fn: () => unknown): void }, namespace: string) {
   const metrics = new RuntimeMetrics({ processMetrics: false });
   const stepRuns = new Map<string, number>();
   const finalized: string[] = [];
+  const events = new EventRecorder({ client, reportingController: 'tide-test-controller' });
   const controller = new Controller({
     name: 'gitrepository',
     metrics,
@@ -56,6 +58,7 @@ async function run(t: { after(fn: () => unknown): void }, namespace: string) {
             resource: GitRepositories,
             fieldManager: 'tide-test-controller',
             metrics,
+            events,
             finalize: (obj) => {
               finalized.push(obj.metadata.name);
               return Promise.resolve();
@@ -213,6 +216,19 @@ describe('reconcile skeleton', () => {
       'a retrying object is not observed yet',
     );
     assert.ok(!JSON.stringify(obj).includes('hunter2'), 'no credential anywhere in the object');
+    const event = await eventually(async () => {
+      const list = (await client.request({
+        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+        query: { fieldSelector: 'regarding.name=failing' },
+      })) as { items: { type: string; reason: string; note: string; reportingController: string }[] };
+      const found = list.items.find((e) => e.reason === 'GitOperationFailed');
+      assert.ok(found, 'no Warning event recorded');
+      return found;
+    });
+    assert.deepEqual(
+      [event.type, event.note, event.reportingController],
+      ['Warning', 'clone https://example.com/repo.git failed', 'tide-test-controller'],
+    );
   });
 
   it('marks a terminal failure Stalled and stops retrying', async (t) => {

@@ -8,6 +8,7 @@ import { isNotFound } from '../client/errors.js';
 import type { ResourceType } from '../client/resource.js';
 import { done, type ReconcileContext, type Request, type Result } from '../controller/controller.js';
 import type { Logger } from '../log/logger.js';
+import type { EventRecorder } from '../events/recorder.js';
 import type { RuntimeMetrics } from '../metrics/metrics.js';
 import { Conditions, summarize, type Outcome } from './conditions.js';
 import { StalledError, WaitError, messageOf, reasonOf } from './errors.js';
@@ -49,6 +50,8 @@ export interface ObjectReconcilerOptions<T extends FluxObject> {
   /** Cleanup before the finalizer is removed; throw to retry. */
   readonly finalize?: (object: T, ctx: ReconcileContext) => Promise<void>;
   readonly metrics?: RuntimeMetrics;
+  /** Failures are recorded as Warning events (and forwarded to --events-addr). */
+  readonly events?: EventRecorder;
   readonly now?: () => Date;
 }
 
@@ -146,8 +149,12 @@ async function runSteps<T extends FluxObject>(
         durationMs: Math.round(seconds * 1000),
         ...state.logFields,
       };
-      if (outcome.kind === 'success') ctx.log.info(outcome.message, line);
-      else ctx.log.error(outcome.message, line);
+      if (outcome.kind === 'success') {
+        ctx.log.info(outcome.message, line);
+      } else {
+        ctx.log.error(outcome.message, line);
+        opts.events?.warning(object, outcome.reason, outcome.message);
+      }
     }
   }
 }
