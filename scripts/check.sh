@@ -13,6 +13,8 @@ command -v git >/dev/null || missing+=(git)
 [ -x /usr/lib/git-core/git-http-backend ] || missing+=(git)
 command -v ssh >/dev/null || missing+=(openssh-client)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+# Tests sign commits and tags with OpenPGP keys (Tide itself verifies in-process).
+command -v gpg >/dev/null || missing+=(gnupg)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing system packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -31,6 +33,7 @@ step "lint, types, formatting"
 npx tsc -p tsconfig.json
 npx eslint --max-warnings=0 .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+npx tsx scripts/gen-crds.ts --check
 (cd localcluster && test -z "$(gofmt -l .)") || { echo "gofmt: run 'gofmt -w localcluster'" >&2; gofmt -l localcluster; exit 1; }
 
 step "tests"

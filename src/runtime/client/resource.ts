@@ -1,3 +1,5 @@
+import { storageVersion, type KindDefinition } from '../../api/crd.js';
+
 // Where a kind lives on the API server.
 
 export interface ResourceType {
@@ -44,3 +46,14 @@ export const CoreResources = {
   Lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   Event: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
 } as const satisfies Record<string, ResourceType>;
+
+/** The resource of a Tide kind at its storage version (or the given one). */
+export function resourceFor(kind: KindDefinition, version = storageVersion(kind).name): ResourceType {
+  return {
+    group: kind.group,
+    version,
+    plural: kind.plural,
+    kind: kind.kind,
+    namespaced: (kind.scope ?? 'Namespaced') === 'Namespaced',
+  };
+}

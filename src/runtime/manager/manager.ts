@@ -46,6 +46,7 @@ export class Manager {
   readonly #forwarder: EventForwarder | undefined;
   readonly #informers = new Map<string, Informer>();
   readonly #controllers: Controller[] = [];
+  readonly #runnables: { name: string; run: (signal: AbortSignal) => Promise<void> }[] = [];
   #elector: LeaderElector | undefined;
   #started = false;
   #synced = false;
@@ -132,6 +133,14 @@ export class Manager {
     return controller;
   }
 
+  /**
+   * A long-lived part started with the controllers (in the leader only) and stopped
+   * with them, e.g. the artifact file server.
+   */
+  addRunnable(name: string, run: (signal: AbortSignal) => Promise<void>): void {
+    this.#runnables.push({ name, run });
+  }
+
   get isLeader(): boolean {
     return this.#elector?.isLeader() ?? true;
   }
@@ -209,7 +218,17 @@ export class Manager {
       this.log.info('caches synced, starting controllers', {
         controllers: this.#controllers.map((c) => c.name),
       });
-      await Promise.all(this.#controllers.map((c) => c.run(signal, this.options.gracefulShutdownTimeoutMs)));
+      await Promise.all([
+        ...this.#runnables.map(async (r) => {
+          try {
+            await r.run(signal);
+          } catch (err) {
+            this.log.error('runnable failed', { runnable: r.name, error: err });
+            throw err;
+          }
+        }),
+        ...this.#controllers.map((c) => c.run(signal, this.options.gracefulShutdownTimeoutMs)),
+      ]);
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {

@@ -42,6 +42,20 @@ describe('WorkQueue', () => {
     assert.equal(q.length, 0);
   });
 
+  it('serves direct adds before keys returning from a delay, and promotes a waiting key', async () => {
+    const q = new WorkQueue();
+    q.addAfter('poll-1', 1);
+    q.addAfter('poll-2', 1);
+    q.addAfter('poll-3', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    q.add('requested');
+    q.add('poll-3');
+    const order = [await q.get(), await q.get(), await q.get(), await q.get()];
+    assert.deepEqual(order, ['requested', 'poll-3', 'poll-1', 'poll-2']);
+    assert.equal(q.length, 0, 'each key once');
+    q.shutDown();
+  });
+
   it('keeps the earliest deadline of delayed adds', async () => {
     const q = new WorkQueue();
     q.addAfter('k', 10_000);

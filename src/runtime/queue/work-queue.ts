@@ -1,7 +1,9 @@
 // A work queue of object keys with controller-runtime's guarantees: a key waiting
 // more than once is queued once; a key being processed is never handed out again
 // until done() (re-adds during processing are deferred until then); delayed adds
-// keep the earliest deadline.
+// keep the earliest deadline. Two lanes: keys added directly (a watch event, a
+// reconcile request) are served before keys that come back from a delay (interval
+// requeues, retries), so a requested reconcile does not wait behind a wave of polls.
 import { ItemBackoff, type BackoffOptions } from './backoff.js';
 
 export interface QueueObserver {
@@ -14,7 +16,9 @@ export interface QueueObserver {
 
 export class WorkQueue {
   readonly #queue: string[] = [];
-  readonly #dirty = new Set<string>();
+  readonly #low: string[] = [];
+  /** Waiting keys and their lane. */
+  readonly #dirty = new Map<string, 'high' | 'low'>();
   readonly #processing = new Set<string>();
   readonly #addedAt = new Map<string, number>();
   readonly #delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -29,7 +33,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#low.length;
   }
 
   get processing(): number {
@@ -37,9 +41,26 @@ export class WorkQueue {
   }
 
   add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.#add(key, 'high');
+  }
+
+  #add(key: string, lane: 'high' | 'low'): void {
+    if (this.#shuttingDown) return;
+    const waiting = this.#dirty.get(key);
+    if (waiting !== undefined) {
+      // Already waiting: a direct add promotes a key waiting in the low lane.
+      if (waiting === 'low' && lane === 'high') {
+        this.#dirty.set(key, 'high');
+        const index = this.#low.indexOf(key);
+        if (index >= 0) {
+          this.#low.splice(index, 1);
+          this.#queue.push(key);
+        }
+      }
+      return;
+    }
     this.#observer.added?.(key);
-    this.#dirty.add(key);
+    this.#dirty.set(key, lane);
     this.#addedAt.set(key, performance.now());
     if (this.#processing.has(key)) return; // picked up again by done()
     this.#enqueue(key);
@@ -49,7 +70,7 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.#shuttingDown) return;
     if (ms <= 0) {
-      this.add(key);
+      this.#add(key, 'low');
       return;
     }
     const at = performance.now() + ms;
@@ -60,7 +81,7 @@ export class WorkQueue {
     }
     const timer = setTimeout(() => {
       this.#delayed.delete(key);
-      this.add(key);
+      this.#add(key, 'low');
     }, ms);
     this.#delayed.set(key, { at, timer });
   }
@@ -109,15 +130,16 @@ export class WorkQueue {
       waiter(key);
       return;
     }
-    this.#queue.push(key);
-    this.#observer.depth?.(this.#queue.length);
+    if (this.#dirty.get(key) === 'low') this.#low.push(key);
+    else this.#queue.push(key);
+    this.#observer.depth?.(this.length);
   }
 
   #take(): string | undefined {
     if (this.#shuttingDown) return undefined;
-    const key = this.#queue.shift();
+    const key = this.#queue.shift() ?? this.#low.shift();
     if (key === undefined) return undefined;
-    this.#observer.depth?.(this.#queue.length);
+    this.#observer.depth?.(this.length);
     this.#start(key);
     return key;
   }

@@ -37,6 +37,8 @@ export interface ReconcileState<T extends FluxObject> {
   readonly logFields: Record<string, unknown>;
   /** Publishes the current status now (long steps show progress). */
   patchStatus(): Promise<void>;
+  /** Records events about this object (none when the controller has no recorder). */
+  readonly events: EventRecorder | undefined;
 }
 
 export type Step<T extends FluxObject> = (state: ReconcileState<T>) => Promise<Result>;
@@ -97,9 +99,11 @@ async function runSteps<T extends FluxObject>(
 ): Promise<Result> {
   const generation = object.metadata.generation ?? 0;
   const status: FluxStatus = structuredClone(object.status ?? {});
+  // An unchanged status is not written again: a no-change poll then costs no write.
+  const observedStatus = JSON.stringify(object.status ?? {});
   const conditions = new Conditions(status.conditions, generation, opts.now);
+  // Published with the final status only: clients (`tide reconcile`) take it as "done".
   const requestedAt = object.metadata.annotations?.[Annotation.ReconcileRequestedAt];
-  if (requestedAt !== undefined) status.lastHandledReconcileAt = requestedAt;
   const state: ReconcileState<T> = {
     object,
     conditions,
@@ -109,7 +113,9 @@ async function runSteps<T extends FluxObject>(
     ready: { reason: Reason.Succeeded, message: 'reconciliation succeeded' },
     logFields: {},
     patchStatus: () => writeStatus(opts, object, status, conditions),
+    events: opts.events,
   };
+  const wasFailing = conditions.get(ConditionType.Ready)?.status === 'False';
   if (status.observedGeneration !== generation) {
     conditions.markReconciling(Reason.Progressing, `processing object: new generation ${generation}`);
     if (!conditions.has(ConditionType.Ready)) {
@@ -136,9 +142,11 @@ async function runSteps<T extends FluxObject>(
     throw err;
   } finally {
     if (summarize(conditions, outcome)) status.observedGeneration = generation;
+    if (requestedAt !== undefined) status.lastHandledReconcileAt = requestedAt;
     const seconds = (performance.now() - started) / 1000;
     try {
-      await writeStatus(opts, object, status, conditions);
+      status.conditions = conditions.toList();
+      if (JSON.stringify(status) !== observedStatus) await writeStatus(opts, object, status, conditions);
     } finally {
       opts.metrics?.reconcileDuration.observe(labels, seconds);
       opts.metrics?.recordCondition(labels, ConditionType.Ready, conditions.get(ConditionType.Ready)?.status);
@@ -151,6 +159,8 @@ async function runSteps<T extends FluxObject>(
       };
       if (outcome.kind === 'success') {
         ctx.log.info(outcome.message, line);
+        // One event when a failing object recovers.
+        if (wasFailing) opts.events?.normal(object, outcome.reason, outcome.message);
       } else {
         ctx.log.error(outcome.message, line);
         opts.events?.warning(object, outcome.reason, outcome.message);
