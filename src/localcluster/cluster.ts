@@ -169,6 +169,8 @@ export async function startDetachedCluster(opts: StartOptions & { readonly dir: 
     const last = events.find((e) => e?.event === 'ready' || e?.event === 'failed');
     if (last?.event === 'ready') return last;
     if (last?.event === 'failed') {
+      // The child is unref'd; without this nothing may keep the loop alive until it exits.
+      child.ref();
       const code = await exited;
       const tail = (await readFile(errPath, 'utf8')).trim().split('\n').slice(-3);
       throw startError(last, code, tail, opts.dir);

@@ -3,7 +3,10 @@
 // shape the artifact.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fetchArtifact } from '../../../artifact/fetch.js';
@@ -20,6 +23,7 @@ import {
 } from '../testdata/harness.js';
 import { GitRepositories } from './reconcile-include.js';
 
+const run = promisify(execFile);
 let h: SourceHarness;
 before(async () => {
   h = await startSourceHarness();
@@ -195,5 +199,75 @@ describe('GitRepository artifacts', () => {
       { timeoutMs: 60_000 },
     );
     assert.notEqual(rebuilt.status?.artifact?.digest, artifact.digest, 'rebuilt after the include changed');
+  });
+
+  it('leaves symlinks out of the artifact, so a link to a service-account token is never read', async (t) => {
+    const ns = await h.env.createNamespace(t);
+    const repo = await h.git.createRepo(`${ns}/links`, { defaultBranch: 'main' });
+    await repo.commit({ 'app.yaml': 'a: 1\n' });
+    const work = await mkdtemp(path.join(os.tmpdir(), 'tide-links-'));
+    t.after(() => rm(work, { recursive: true, force: true }));
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      HOME: work,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_SSL_CAINFO: h.git.caCertPath,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@tide.invalid',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@tide.invalid',
+    };
+    const authed = repo.httpsUrl.replace(
+      'https://',
+      `https://${h.git.credentials.username}:${h.git.credentials.password}@`,
+    );
+    const clone = path.join(work, 'clone');
+    await run('git', ['clone', '--quiet', authed, clone], { env });
+    await symlink('/var/run/secrets/kubernetes.io/serviceaccount/token', path.join(clone, 'secret.yaml'));
+    await symlink('/etc', path.join(clone, 'etc-link'));
+    await run('git', ['add', '-A'], { cwd: clone, env });
+    await run('git', ['commit', '--quiet', '-m', 'links'], { cwd: clone, env });
+    await run('git', ['push', '--quiet', 'origin', 'main'], { cwd: clone, env });
+    await h.client.create(
+      GitRepositories,
+      gitRepository(ns, 'links', {
+        url: repo.httpsUrl,
+        interval: '10m',
+        secretRef: await auth(ns),
+        ref: { branch: 'main' },
+      }),
+    );
+    const obj = await waitReady(h.client, ns, 'links');
+    const artifact = obj.status?.artifact;
+    assert.ok(artifact?.digest !== undefined, 'artifact built');
+    const fetched = await fetchArtifact({ url: artifact.url, digest: artifact.digest });
+    t.after(() => fetched.cleanup());
+    assert.deepEqual(await listFiles(fetched.dir), ['app.yaml'], 'links are absent');
+  });
+
+  it('keeps serving and reusing its artifacts after a manager restart', async (t) => {
+    const ns = await h.env.createNamespace(t);
+    const repo = await h.git.createRepo(`${ns}/restart`, { defaultBranch: 'main' });
+    await repo.commit({ 'a.yaml': 'a: 1\n' });
+    await h.client.create(
+      GitRepositories,
+      gitRepository(ns, 'restart', {
+        url: repo.httpsUrl,
+        interval: '10m',
+        secretRef: await auth(ns),
+        ref: { branch: 'main' },
+      }),
+    );
+    const before = await waitReady(h.client, ns, 'restart');
+    await h.restart();
+    h.git.clearRequests();
+    const token = await requestReconcile(h.client, ns, 'restart');
+    const after = await waitHandled(h.client, ns, 'restart', token);
+    assert.deepEqual(after.status?.artifact, before.status?.artifact, 'same artifact after the restart');
+    const fetches = h.git
+      .requests()
+      .filter((r) => r.repo.startsWith(`${ns}/restart`) && r.command === 'fetch');
+    assert.equal(fetches.length, 0, 'no clone after the restart');
+    assert.equal((await fetch(after.status?.artifact?.url ?? '')).status, 200, 'served by the new manager');
   });
 });

@@ -33,6 +33,8 @@ export interface SourceHarness {
   readonly storagePath: string;
   /** Every log line the manager wrote. */
   readonly logs: string[];
+  /** Stops the manager and starts a new one on the same storage, port and shard. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,31 +92,40 @@ export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}
     kubeconfig: env.kubeconfigPath,
     ...overrides,
   };
-  const manager = await Manager.create({
-    name: 'source-controller',
-    kubeConfig: env.kc,
-    options,
-    logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
-  });
-  const storage = await registerSourceController(manager, {
-    storagePath,
-    storageAddr: `127.0.0.1:${port}`,
-    storageAdvAddr: `127.0.0.1:${port}`,
-    requeueDependencyMs: 1_000,
-  });
-  const stop = new AbortController();
-  const running = manager.run(stop.signal);
-  const client = manager.client;
+  const startManager = async () => {
+    const manager = await Manager.create({
+      name: 'source-controller',
+      kubeConfig: env.kc,
+      options,
+      logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    });
+    const storage = await registerSourceController(manager, {
+      storagePath,
+      storageAddr: `127.0.0.1:${port}`,
+      storageAdvAddr: `127.0.0.1:${port}`,
+      requeueDependencyMs: 1_000,
+    });
+    const stop = new AbortController();
+    const running = manager.run(stop.signal);
+    return { manager, storage, stop: () => (stop.abort(), running) };
+  };
+  let current = await startManager();
+  const client = current.manager.client;
   return {
     env,
     client,
     git,
-    storage,
+    get storage() {
+      return current.storage;
+    },
     storagePath,
     logs,
+    async restart() {
+      await current.stop();
+      current = await startManager();
+    },
     async stop() {
-      stop.abort();
-      await running;
+      await current.stop();
       await git.close();
       await rm(storagePath, { recursive: true, force: true });
     },

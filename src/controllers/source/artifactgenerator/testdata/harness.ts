@@ -21,6 +21,7 @@ import { GitRepositories } from '../../gitrepository/reconcile-include.js';
 import {
   createSecret,
   gitRepository,
+  requestReconcile,
   SHARD_LABEL,
   shardLabels,
   startSourceHarness,
@@ -125,6 +126,8 @@ export async function waitGitRevision(
   name: string,
   commit: string,
 ): Promise<void> {
+  // Like a push webhook: ask for a reconcile instead of waiting for the interval.
+  await requestReconcile(client, ns, name);
   await eventually(
     async () => {
       const repo = await client.get(GitRepositories, name, ns);
