@@ -33,7 +33,3 @@ export async function readSecret(
   for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64');
   return data;
 }
-
-export function text(data: SecretData, key: string): string | undefined {
-  return data[key]?.toString('utf8');
-}

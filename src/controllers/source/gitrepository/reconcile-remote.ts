@@ -6,13 +6,14 @@ import {
   GitError,
   GitInvalidInputError,
   authFromSecret,
+  proxyFromSecret,
   type GitAuth,
 } from '../../../git/index.js';
 import { sanitizeText } from '../../../runtime/log/sanitize.js';
 import { done, type Result } from '../../../runtime/controller/controller.js';
 import { ReconcileError, StalledError, messageOf } from '../../../runtime/reconcile/errors.js';
 import { parseDuration } from '../../../runtime/manager/duration.js';
-import { readSecret, text } from '../secrets.js';
+import { readSecret } from '../secrets.js';
 import type { GitRepositoryDeps, Scratch } from './deps.js';
 import type { GitRepositoryState } from './reconcile-storage.js';
 
@@ -39,14 +40,14 @@ export async function reconcileRemote(
         Reason.AuthenticationFailed,
         state.signal,
       );
-      const address = text(proxy, 'address');
-      if (address === undefined) {
+      try {
+        scratch.proxy = proxyFromSecret(proxy);
+      } catch (err) {
         throw new ReconcileError(
           Reason.AuthenticationFailed,
-          `proxy Secret '${namespace}/${spec.proxySecretRef.name}' has no 'address' key`,
+          `proxy Secret '${namespace}/${spec.proxySecretRef.name}': ${messageOf(err)}`,
         );
       }
-      scratch.proxy = { address, username: text(proxy, 'username'), password: text(proxy, 'password') };
     }
     const refs = await deps.git.listRemoteRefs({
       url: spec.url,
