@@ -59,15 +59,12 @@ export function shardLabels(): Record<string, string> {
   return { [SHARD_LABEL]: shard };
 }
 
-export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}): Promise<SourceHarness> {
-  shard = `test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
-  const env = await useTestEnvironment();
-  await env.installCRDs(path.join(root, CRD_DIR));
-  const git = await startGitServer();
-  const storagePath = await mkdtemp(path.join(os.tmpdir(), 'tide-storage-'));
-  const port = await freePort();
-  const logs: string[] = [];
-  const options: ManagerOptions = {
+/** Manager options for an in-process test manager: this process's shard, fast retries, no election. */
+export function testManagerOptions(
+  env: TestEnvironment,
+  overrides: Partial<ManagerOptions> = {},
+): ManagerOptions {
+  return {
     metricsAddr: '127.0.0.1:0',
     healthAddr: '127.0.0.1:0',
     concurrent: 4,
@@ -92,6 +89,17 @@ export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}
     kubeconfig: env.kubeconfigPath,
     ...overrides,
   };
+}
+
+export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}): Promise<SourceHarness> {
+  shard = `test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+  const env = await useTestEnvironment();
+  await env.installCRDs(path.join(root, CRD_DIR));
+  const git = await startGitServer();
+  const storagePath = await mkdtemp(path.join(os.tmpdir(), 'tide-storage-'));
+  const port = await freePort();
+  const logs: string[] = [];
+  const options = testManagerOptions(env, overrides);
   const startManager = async () => {
     const manager = await Manager.create({
       name: 'source-controller',

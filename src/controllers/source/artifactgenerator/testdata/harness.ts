@@ -15,15 +15,14 @@ import type { KubeClient } from '../../../../runtime/client/client.js';
 import { isNotFound } from '../../../../runtime/client/errors.js';
 import { createLogger } from '../../../../runtime/log/logger.js';
 import { Manager } from '../../../../runtime/manager/manager.js';
-import type { ManagerOptions } from '../../../../runtime/manager/options.js';
 import { eventually } from '../../../../testenv/eventually.js';
 import { GitRepositories } from '../../gitrepository/reconcile-include.js';
 import {
   createSecret,
   gitRepository,
   requestReconcile,
-  SHARD_LABEL,
   shardLabels,
+  testManagerOptions,
   startSourceHarness,
   waitReady,
   type SourceHarness,
@@ -48,30 +47,7 @@ export async function startGeneratorHarness(
   });
   if (wired && Object.keys(opts).length === 0) return { ...h, watcherLogs: h.logs };
   const watcherLogs: string[] = [];
-  const options: ManagerOptions = {
-    metricsAddr: '127.0.0.1:0',
-    healthAddr: '127.0.0.1:0',
-    concurrent: 4,
-    kubeApiQps: 100,
-    kubeApiBurst: 200,
-    watchAllNamespaces: true,
-    runtimeNamespace: 'default',
-    watchLabelSelector: `${SHARD_LABEL}=${shardLabels()[SHARD_LABEL] ?? ''}`,
-    leaderElection: {
-      enabled: false,
-      leaseDurationMs: 35_000,
-      renewDeadlineMs: 30_000,
-      retryPeriodMs: 5_000,
-      releaseOnCancel: true,
-    },
-    minRetryDelayMs: 200,
-    maxRetryDelayMs: 2_000,
-    intervalJitterPercentage: 0,
-    gracefulShutdownTimeoutMs: 5_000,
-    eventsAddr: undefined,
-    logLevel: 'debug',
-    kubeconfig: h.env.kubeconfigPath,
-  };
+  const options = testManagerOptions(h.env);
   const manager = await Manager.create({
     name: 'source-watcher',
     kubeConfig: h.env.kc,
