@@ -134,8 +134,9 @@ function startError(
 ): ClusterStartError {
   if (event?.event === 'failed') {
     const where = event.log === undefined ? '' : `; its log is ${event.log}`;
+    const logTail = event.logTail === undefined || event.logTail === '' ? '' : `\n--- last log lines ---\n${event.logTail}`;
     const who = event.component === undefined ? 'the local cluster failed to start' : `${event.component} failed`;
-    return new ClusterStartError(`${who}: ${event.message}${where}`, {
+    return new ClusterStartError(`${who}: ${event.message}${where}${logTail}`, {
       component: event.component,
       log: event.log,
       exitCode,

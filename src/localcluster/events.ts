@@ -20,6 +20,8 @@ export type SupervisorEvent =
       readonly message: string;
       readonly component?: string;
       readonly log?: string;
+      /** The last lines of the component's log. */
+      readonly logTail?: string;
     }
   | { readonly event: 'apiserver-restarted' };
 

@@ -140,5 +140,24 @@ describe('local cluster lifecycle', () => {
     assert.match(err.message, /kube-apiserver failed: .*exited before it was ready/);
     assert.equal(err.details.log, path.join(dir, 'logs', 'kube-apiserver.log'));
     assert.match(await readFile(err.details.log, 'utf8'), /unknown flag: --no-such-flag/);
+    assert.match(err.message, /last log lines[^]*unknown flag: --no-such-flag/, 'the error carries the log tail');
+  });
+
+  it('starts kwok again when it exits before the nodes are Ready, then reports its log', async () => {
+    const binary = await ensureBinary({ cacheDir: defaultCacheDir(process.env) });
+    const dir = path.join(tmp, 'broken-kwok');
+    const err = await startLocalCluster({
+      binary: binary.path,
+      dir,
+      componentArgs: { kwok: ['--no-such-flag=1'] },
+    }).then(
+      () => assert.fail('the cluster started with an invalid kwok flag'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ClusterStartError, String(err));
+    assert.equal(err.details.component, 'kwok');
+    assert.match(err.message, /kwok failed: .*exited before nodes were Ready/);
+    const log = await readFile(path.join(dir, 'logs', 'kwok.log'), 'utf8');
+    assert.equal(log.match(/unknown flag: --no-such-flag/g)?.length, 3, `three attempts in the log:\n${log}`);
   });
 });

@@ -25,6 +25,9 @@ import (
 )
 
 // Exit codes, documented for the TypeScript side.
+// kwokAttempts is how often kwok is started before the cluster start fails.
+const kwokAttempts = 3
+
 const (
 	exitOK         = 0
 	exitFailed     = 1 // a component failed to start or died
@@ -246,17 +249,15 @@ func (c *cluster) start(ctx context.Context) (*State, error) {
 		}
 		l.Close()
 	}
+	// Every port in one reservation, so that no two components can be handed
+	// the same port.
 	ports, err := freePorts(5)
 	if err != nil {
 		return nil, err
 	}
-	etcdPort, peerPort, kcmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4]
+	etcdPort, peerPort, kcmPort, schedPort := ports[0], ports[1], ports[2], ports[3]
 	if apiPort == 0 {
-		p, err := freePorts(1)
-		if err != nil {
-			return nil, err
-		}
-		apiPort = p[0]
+		apiPort = ports[4]
 	}
 
 	serviceIP := net.ParseIP("10.96.0.1")
@@ -369,13 +370,15 @@ func (c *cluster) start(ctx context.Context) (*State, error) {
 	if err := component.WriteKwokConfig(kwokConfig); err != nil {
 		return nil, err
 	}
-	kwok, err := c.launch("kwok", []string{
+	// kwok's own HTTP server (exec, logs, metrics of simulated pods) is not
+	// used, so it gets no address: one port less to race for.
+	kwokArgs := []string{
 		"--config=" + kwokConfig,
 		"--kubeconfig=" + kubeconfigs["kwok"],
 		"--manage-all-nodes=true",
-		fmt.Sprintf("--server-address=127.0.0.1:%d", kwokPort),
 		"--node-lease-duration-seconds=40",
-	})
+	}
+	kwok, err := c.launch("kwok", kwokArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -390,8 +393,21 @@ func (c *cluster) start(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := waitNodesReady(ctx, client, kwok, c.opts.nodes); err != nil {
-		return nil, err
+	// kwok gives up when the apiserver does not answer within ~30 s of its
+	// start, which a loaded machine can cause; it is stateless, so start it
+	// again (its log keeps every attempt).
+	for attempt := 1; ; attempt++ {
+		err := waitNodesReady(ctx, client, kwok, c.opts.nodes)
+		if err == nil {
+			break
+		}
+		if attempt == kwokAttempts || ctx.Err() != nil || !kwok.exited() {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "localcluster: %v; starting kwok again (attempt %d of %d)\n", err, attempt+1, kwokAttempts)
+		if kwok, err = c.launch("kwok", kwokArgs); err != nil {
+			return nil, err
+		}
 	}
 	if err := waitDefaultServiceAccount(ctx, client, kcm); err != nil {
 		return nil, err
@@ -533,8 +549,9 @@ func (c *cluster) report(err error) {
 	event := map[string]string{"event": "failed", "message": err.Error()}
 	var ce *componentError
 	if errors.As(err, &ce) {
-		event["component"], event["log"] = ce.component, ce.logPath
-		fmt.Fprintf(os.Stderr, "localcluster: %v\n--- last lines of %s ---\n%s\n---\n", err, ce.logPath, tail(ce.logPath, 20))
+		logTail := tail(ce.logPath, 20)
+		event["component"], event["log"], event["logTail"] = ce.component, ce.logPath, logTail
+		fmt.Fprintf(os.Stderr, "localcluster: %v\n--- last lines of %s ---\n%s\n---\n", err, ce.logPath, logTail)
 	} else {
 		fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
 	}
