@@ -1,0 +1,67 @@
+// Finds or builds tide-render (renderer/) and, for tests and benchmarks, the
+// upstream command-line tools built from the very same Go module graph, so
+// that a comparison between the two compares engines of one version.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureGoBuild, findRepoModule, type GoBuildOptions } from '../gobuild/build.js';
+
+const flags = ['-trimpath', '-ldflags=-s -w'];
+
+/** Locates the renderer Go module by walking up from this file. */
+export function rendererModuleDir(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  return findRepoModule('renderer', from);
+}
+
+/** Returns the tide-render binary for the current sources, building it when missing. */
+export async function ensureRendererBinary(opts: GoBuildOptions & { moduleDir?: string }): Promise<string> {
+  const moduleDir = opts.moduleDir ?? rendererModuleDir();
+  const result = await ensureGoBuild(
+    {
+      name: 'renderer',
+      label: 'the renderer (tide-render)',
+      moduleDir,
+      flags,
+      packages: ['.'],
+      outputs: ['tide-render'],
+    },
+    opts,
+  );
+  return result.paths['tide-render'] ?? path.join(result.dir, 'tide-render');
+}
+
+export interface UpstreamTools {
+  readonly kustomize: string;
+  readonly helm: string;
+  readonly sops: string;
+  readonly ageKeygen: string;
+}
+
+/**
+ * The upstream `kustomize`, `helm`, `sops` and `age-keygen` binaries, built
+ * from the renderer's go.mod (its `tool` lines), so their versions are the
+ * ones tide-render links.
+ */
+export async function ensureUpstreamTools(
+  opts: GoBuildOptions & { moduleDir?: string },
+): Promise<UpstreamTools> {
+  const moduleDir = opts.moduleDir ?? rendererModuleDir();
+  const result = await ensureGoBuild(
+    {
+      name: 'upstream-tools',
+      label: 'the upstream kustomize, helm and sops tools',
+      moduleDir,
+      flags,
+      packages: [
+        'sigs.k8s.io/kustomize/kustomize/v5',
+        'helm.sh/helm/v4/cmd/helm',
+        'github.com/getsops/sops/v3/cmd/sops',
+        'filippo.io/age/cmd/age-keygen',
+      ],
+      outputs: ['kustomize', 'helm', 'sops', 'age-keygen'],
+      modulesOnly: true,
+    },
+    opts,
+  );
+  const at = (name: string): string => path.join(result.dir, name);
+  return { kustomize: at('kustomize'), helm: at('helm'), sops: at('sops'), ageKeygen: at('age-keygen') };
+}
