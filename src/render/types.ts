@@ -59,10 +59,15 @@ export interface KustomizeBuildParams {
 }
 
 export interface HelmCapabilities {
-  /** e.g. v1.36.3 */
-  readonly kubeVersion: string;
-  /** `group/version` and `group/version/Kind` entries, as Helm's --api-versions. */
-  readonly apiVersions: readonly string[];
+  /** e.g. v1.36.3; Helm's default when absent. */
+  readonly kubeVersion?: string;
+  /**
+   * The complete set of `group/version` and `group/version/Kind` entries the
+   * cluster serves (from discovery); Helm's built-in default set when absent.
+   */
+  readonly apiVersions?: readonly string[];
+  /** Added to the set, as `helm template --api-versions`. */
+  readonly extraAPIVersions?: readonly string[];
 }
 
 export interface HelmRenderParams {
