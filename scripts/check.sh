@@ -34,7 +34,12 @@ npx tsc -p tsconfig.json
 npx eslint --max-warnings=0 .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 npx tsx scripts/gen-crds.ts --check
-(cd localcluster && test -z "$(gofmt -l .)") || { echo "gofmt: run 'gofmt -w localcluster'" >&2; gofmt -l localcluster; exit 1; }
+for mod in localcluster renderer; do
+  (cd "$mod" && test -z "$(gofmt -l .)") || { echo "gofmt: run 'gofmt -w $mod'" >&2; gofmt -l "$mod"; exit 1; }
+done
+
+step "Go tests (renderer, against the upstream tools)"
+npx tsx scripts/go-test.ts
 
 step "tests"
 npx tsx scripts/test.ts all

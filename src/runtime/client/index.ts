@@ -5,3 +5,4 @@ export * from './resource.js';
 export * from './transport.js';
 export type { WatchEvent } from './watch.js';
 export * from './connect.js';
+export * from './discovery.js';
