@@ -126,10 +126,10 @@ function assertSameBytes(actual: string, expected: string, what: string): void {
 function runKustomize(binary: string, dir: string): Promise<string> {
   return new Promise((resolve, reject) => {
     // Flux's krusty options: files load from anywhere (its filesystem confines them to the artifact
-    // root) and the output is not reordered unless the kustomization sets sortOptions.
+    // root); the reorder option is left unset, which kustomize treats as the CLI's default (legacy).
     execFile(
       binary,
-      ['build', '--load-restrictor', 'LoadRestrictionsNone', '--reorder', 'none', dir],
+      ['build', '--load-restrictor', 'LoadRestrictionsNone', dir],
       { maxBuffer: 64 << 20, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.tmpdir() } },
       (err, stdout, stderr) => {
         if (err !== null)
