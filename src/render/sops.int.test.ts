@@ -191,7 +191,11 @@ describe('SOPS decryption through tide-render', () => {
   it('decrypts a Kustomization build: encrypted Secret manifests and encrypted generator env files', async () => {
     const root = path.join(tmp, 'app');
     await run('mkdir', ['-p', root]);
-    await writeFile(path.join(root, 'secret.yaml'), await encrypt('yaml', ['--age', ageRecipient]));
+    // As Flux users do: only data/stringData encrypted, so kind and name stay readable.
+    await writeFile(
+      path.join(root, 'secret.yaml'),
+      await encrypt('yaml', ['--age', ageRecipient, '--encrypted-regex', '^(data|stringData)$']),
+    );
     await writeFile(
       path.join(root, 'app.env'),
       await runWithInput(

@@ -105,9 +105,10 @@ func Build(ctx context.Context, p *Params) ([]byte, error) {
 		return nil, err
 	}
 	var dec *decrypter
+	var orig origins
 	if p.Decryption != nil {
 		dec = newDecrypter(p.Decryption)
-		if err := decryptSources(ctx, fsys, dir, dec); err != nil {
+		if orig, err = decryptSources(ctx, fsys, dir, dec); err != nil {
 			return nil, scrub(fsys, dec, fsys.preferFatal(err))
 		}
 	}
@@ -125,10 +126,10 @@ func Build(ctx context.Context, p *Params) ([]byte, error) {
 		return nil, err
 	}
 	if dec != nil {
-		if err := decryptResources(ctx, m, dec); err != nil {
+		if err := decryptResources(ctx, m, dec, orig); err != nil {
 			return nil, scrub(fsys, dec, err)
 		}
-	} else if err := rejectEncryptedSecrets(m); err != nil {
+	} else if err := rejectEncrypted(m, func() origins { return encryptedOrigins(ctx, fsys, dir) }); err != nil {
 		return nil, err
 	}
 	out, err := m.AsYaml()

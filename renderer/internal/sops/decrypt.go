@@ -114,19 +114,48 @@ func IsEncrypted(data []byte, format string) (encrypted bool) {
 	return store.HasSopsTopLevelKey(branches[0])
 }
 
+// Options adjust one decryption.
+type Options struct {
+	// IgnoreMAC skips the integrity check of the whole document (the MAC
+	// over all values, bound to lastmodified). Every encrypted value is still
+	// authenticated by AES-GCM with its key path, so a value cannot be
+	// altered or moved, but removed entries, changed unencrypted values and
+	// changed metadata go unnoticed. Use it only for a document that was
+	// legitimately rewritten after encryption (an object after a kustomize
+	// build, as Flux decrypts them); a file read as written must be checked.
+	IgnoreMAC bool
+	// OutputFormat is the format the plaintext is written in; empty means
+	// the input format (what sops --decrypt prints).
+	OutputFormat string
+}
+
 // Decrypt decrypts a SOPS document of the given format with keys and returns
-// exactly what `sops --decrypt` prints for it. Errors are *protocol.Error
-// with CodeDecryptionFailed (CodeInvalidRequest for an unknown format).
+// exactly what `sops --decrypt` prints for it, after checking its MAC.
+// Errors are *protocol.Error with CodeDecryptionFailed (CodeInvalidRequest
+// for an unknown format).
 func Decrypt(data []byte, format string, keys Keys) ([]byte, error) {
-	return DecryptContext(context.Background(), data, format, keys)
+	return DecryptWithOptions(context.Background(), data, format, keys, Options{})
 }
 
 // DecryptContext is Decrypt that stops trying keys once ctx is done.
-func DecryptContext(ctx context.Context, data []byte, format string, keys Keys) (out []byte, err error) {
+func DecryptContext(ctx context.Context, data []byte, format string, keys Keys) ([]byte, error) {
+	return DecryptWithOptions(ctx, data, format, keys, Options{})
+}
+
+// DecryptWithOptions is DecryptContext adjusted by opts.
+func DecryptWithOptions(ctx context.Context, data []byte, format string, keys Keys, opts Options) (out []byte, err error) {
 	f, ok := storeFormats[format]
 	if !ok {
 		return nil, protocol.Errorf(protocol.CodeInvalidRequest,
 			"unknown SOPS format %q: use yaml, json, dotenv, ini or binary", format)
+	}
+	outFormat, outF := format, f
+	if opts.OutputFormat != "" {
+		if outF, ok = storeFormats[opts.OutputFormat]; !ok {
+			return nil, protocol.Errorf(protocol.CodeInvalidRequest,
+				"unknown SOPS output format %q: use yaml, json, dotenv, ini or binary", opts.OutputFormat)
+		}
+		outFormat = opts.OutputFormat
 	}
 	if len(data) > maxEncryptedSize {
 		return nil, failf("the SOPS %s document is %d bytes, over the %d MiB limit for encrypted files; split it", format, len(data), maxEncryptedSize>>20)
@@ -162,13 +191,24 @@ func DecryptContext(ctx context.Context, data []byte, format string, keys Keys) 
 	if err != nil {
 		return nil, treeError(format, cipher, err)
 	}
-	if err := checkMAC(tree.Metadata, dataKey, computedMAC); err != nil {
-		return nil, err
+	if !opts.IgnoreMAC {
+		if err := checkMAC(tree.Metadata, dataKey, computedMAC); err != nil {
+			return nil, err
+		}
 	}
 
-	out, err = store.EmitPlainFile(tree.Branches)
+	outStore := store
+	if outF != f {
+		outStore = common.StoreForFormat(outF, config.NewStoresConfig())
+	}
+	out, err = outStore.EmitPlainFile(tree.Branches)
 	if err != nil {
-		if f == formats.Binary {
+		switch {
+		case outF != f && outF == formats.Binary:
+			return nil, failf("the decrypted %s document cannot be written as binary: it has no string 'data' key; give it a name whose extension is its format (.yaml, .json, .env, .ini)", format)
+		case outF != f:
+			return nil, failf("the decrypted %s document cannot be written as %s (the SOPS engine rejected its tree); give it a name whose extension is its format", format, outFormat)
+		case f == formats.Binary:
 			return nil, failf("the decrypted document has no binary payload (no string 'data' key): it is not an encrypted binary file; decrypt it with the format of the original file (yaml, json, dotenv or ini)")
 		}
 		return nil, failf("cannot write the decrypted %s document (the SOPS engine rejected its decrypted tree); re-encrypt the file with sops", format)
