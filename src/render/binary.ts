@@ -1,11 +1,23 @@
 // Finds or builds tide-render (renderer/) and, for tests and benchmarks, the
 // upstream command-line tools built from the very same Go module graph, so
 // that a comparison between the two compares engines of one version.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGoBuild, findRepoModule, type GoBuildOptions } from '../gobuild/build.js';
 
-const flags = ['-trimpath', '-ldflags=-s -w'];
+/**
+ * Build flags for the helper and the tools alike. Helm reports its version
+ * (`.Capabilities.HelmVersion`) from a linker variable; without it a build
+ * says "v4.3" where the released binary says "v4.3.1".
+ */
+function buildFlags(moduleDir: string): string[] {
+  const goMod = readFileSync(path.join(moduleDir, 'go.mod'), 'utf8');
+  const helm = /^\s*helm\.sh\/helm\/v4\s+(v\S+)/m.exec(goMod)?.[1];
+  const ldflags = ['-s', '-w'];
+  if (helm !== undefined) ldflags.push(`-X helm.sh/helm/v4/internal/version.version=${helm}`);
+  return ['-trimpath', `-ldflags=${ldflags.join(' ')}`];
+}
 
 /** Locates the renderer Go module by walking up from this file. */
 export function rendererModuleDir(from = path.dirname(fileURLToPath(import.meta.url))): string {
@@ -20,7 +32,7 @@ export async function ensureRendererBinary(opts: GoBuildOptions & { moduleDir?: 
       name: 'renderer',
       label: 'the renderer (tide-render)',
       moduleDir,
-      flags,
+      flags: buildFlags(moduleDir),
       packages: ['.'],
       outputs: ['tide-render'],
     },
@@ -50,7 +62,7 @@ export async function ensureUpstreamTools(
       name: 'upstream-tools',
       label: 'the upstream kustomize, helm and sops tools',
       moduleDir,
-      flags,
+      flags: buildFlags(moduleDir),
       packages: [
         'sigs.k8s.io/kustomize/kustomize/v5',
         'helm.sh/helm/v4/cmd/helm',

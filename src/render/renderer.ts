@@ -106,6 +106,7 @@ class HelperProcess {
   private readonly child: ChildProcessWithoutNullStreams;
   private nextId = 1;
   private exited = false;
+  private stopping = false;
   private memoryTimer: NodeJS.Timeout | undefined;
   private stderrTail: string[] = [];
 
@@ -173,8 +174,9 @@ class HelperProcess {
     return this.child.pid;
   }
 
+  /** Running and not being stopped: may take requests. */
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.stopping;
   }
 
   request(
@@ -184,7 +186,7 @@ class HelperProcess {
     signal?: AbortSignal,
     onCall?: Pending['onCall'],
   ): Promise<unknown> {
-    if (this.exited) return Promise.reject(new RendererUnavailableError('tide-render is not running'));
+    if (!this.alive) return Promise.reject(new RendererUnavailableError('tide-render is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -210,6 +212,7 @@ class HelperProcess {
 
   kill(reason: string): void {
     if (this.exited) return;
+    this.stopping = true;
     this.failAll(
       new RendererUnavailableError(`tide-render (pid ${String(this.child.pid)}) was stopped: ${reason}`),
     );
@@ -218,6 +221,7 @@ class HelperProcess {
 
   async close(): Promise<void> {
     if (this.exited) return;
+    this.stopping = true;
     const exited = new Promise<void>((resolve) => {
       this.child.once('exit', () => {
         resolve();
@@ -349,9 +353,9 @@ export class Renderer {
     return this.engineVersions;
   }
 
-  /** Helper process ids, for tests and diagnostics. */
+  /** Process ids of the running helpers, for tests and diagnostics. */
   get pids(): number[] {
-    return this.helpers.flatMap((h) => (h.pid === undefined ? [] : [h.pid]));
+    return this.helpers.flatMap((h) => (h.pid === undefined || !h.alive ? [] : [h.pid]));
   }
 
   /** How many helpers were replaced since start. */

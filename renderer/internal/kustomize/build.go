@@ -11,27 +11,13 @@ import (
 	kustypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 
+	"github.com/tidegitops/tide/renderer/internal/kustengine"
 	"github.com/tidegitops/tide/renderer/internal/protocol"
 )
 
-// buildSlot serializes kustomize runs: kustomize keeps global state (the
-// OpenAPI schema, caches with unguarded maps) and is not safe for
-// concurrent builds. A channel rather than a mutex lets a waiting request
-// give up when its context ends.
-var buildSlot = make(chan struct{}, 1)
-
-func acquire(ctx context.Context) (func(), error) {
-	select {
-	case buildSlot <- struct{}{}:
-		return func() { <-buildSlot }, nil
-	case <-ctx.Done():
-		return nil, protocol.Errorf(protocol.CodeTimeout, "gave up waiting for the kustomize engine (another build is running): %v", ctx.Err())
-	}
-}
-
 // Generate returns the effective kustomization.yaml for p.
 func Generate(ctx context.Context, p *Params) ([]byte, error) {
-	release, err := acquire(ctx)
+	release, err := kustengine.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +78,7 @@ func buildDir(fsys *secureFS, path string) (string, error) {
 // Build renders p: the bytes `kustomize build` prints for the effective
 // kustomization, decrypted when p.Decryption is set.
 func Build(ctx context.Context, p *Params) ([]byte, error) {
-	release, err := acquire(ctx)
+	release, err := kustengine.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
