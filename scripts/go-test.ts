@@ -3,7 +3,7 @@
 // comparison is skipped for want of a binary.
 import { spawn } from 'node:child_process';
 import { defaultCacheDir } from '../src/localcluster/defaults.js';
-import { ensureUpstreamTools, rendererModuleDir } from '../src/render/binary.js';
+import { ensureUpstreamTools, rendererModuleDir, versionLdflags } from '../src/render/binary.js';
 
 function run(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,5 +29,8 @@ const env = {
 };
 const dir = rendererModuleDir();
 let code = await run('go', ['vet', './...'], dir, env);
-if (code === 0) code = await run('go', ['test', '-count=1', ...process.argv.slice(2), './...'], dir, env);
+// The same version stamps as tide-render and the tools, or Helm reports different versions.
+const ldflags = `-ldflags=${versionLdflags(dir).join(' ')}`;
+if (code === 0)
+  code = await run('go', ['test', '-count=1', ldflags, ...process.argv.slice(2), './...'], dir, env);
 process.exitCode = code;

@@ -12,11 +12,14 @@ import { ensureGoBuild, findRepoModule, type GoBuildOptions } from '../gobuild/b
  * says "v4.3" where the released binary says "v4.3.1".
  */
 function buildFlags(moduleDir: string): string[] {
+  return ['-trimpath', `-ldflags=${['-s', '-w', ...versionLdflags(moduleDir)].join(' ')}`];
+}
+
+/** The linker flags that stamp upstream versions (also used for `go test`). */
+export function versionLdflags(moduleDir: string): string[] {
   const goMod = readFileSync(path.join(moduleDir, 'go.mod'), 'utf8');
   const helm = /^\s*helm\.sh\/helm\/v4\s+(v\S+)/m.exec(goMod)?.[1];
-  const ldflags = ['-s', '-w'];
-  if (helm !== undefined) ldflags.push(`-X helm.sh/helm/v4/internal/version.version=${helm}`);
-  return ['-trimpath', `-ldflags=${ldflags.join(' ')}`];
+  return helm === undefined ? [] : [`-X helm.sh/helm/v4/internal/version.version=${helm}`];
 }
 
 /** Locates the renderer Go module by walking up from this file. */
