@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strconv"
+	"time"
 
 	"github.com/tidegitops/tide/renderer/internal/helm"
 	"github.com/tidegitops/tide/renderer/internal/kustomize"
@@ -27,6 +29,9 @@ func main() {
 		}
 	}
 	server := protocol.NewServer(os.Stdout, handlers)
+	if ms, err := strconv.Atoi(os.Getenv("TIDE_RENDER_ABANDON_GRACE_MS")); err == nil && ms > 0 {
+		server.AbandonGrace = time.Duration(ms) * time.Millisecond
+	}
 	server.Send(map[string]any{"ready": true, "pid": os.Getpid(), "engines": engines()})
 	if err := server.Serve(os.Stdin); err != nil {
 		fmt.Fprintf(os.Stderr, "tide-render: read: %v\n", err)

@@ -66,6 +66,29 @@ describe('Renderer pool', () => {
     assert.ok(performance.now() - started < 2000, 'the timeout came before the engine finished');
   });
 
+  it('exits and is replaced when a timed-out engine keeps running past the grace period', async () => {
+    const own = await Renderer.start({
+      binary,
+      processes: 1,
+      env: { TIDE_RENDER_TEST_OPS: '1', TIDE_RENDER_ABANDON_GRACE_MS: '300' },
+    });
+    try {
+      const [first] = own.pids;
+      await assert.rejects(
+        own.request('test.spin', { ms: 5000 }, { timeoutMs: 100 }),
+        (err: unknown) => err instanceof RenderError && err.code === 'Timeout',
+      );
+      await eventually(() => {
+        assert.equal(own.restartCount, 1, 'the helper holding abandoned work exited');
+        assert.equal(own.pids.length, 1, 'and was replaced');
+        assert.notEqual(own.pids[0], first, 'by a new process');
+      });
+      assert.deepEqual(await own.request('test.echo', { value: 2 }), { value: 2 });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('cancels a request through its AbortSignal', async () => {
     const ac = new AbortController();
     const pending = renderer.request('test.sleep', { ms: 10_000 }, { signal: ac.signal });

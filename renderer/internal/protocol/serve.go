@@ -27,15 +27,21 @@ type Server struct {
 	calls    map[int64]chan *Request
 	nextCall int64
 	wg       sync.WaitGroup
+
+	// AbandonGrace is how long an engine may keep running after its request
+	// timed out before the helper exits (Tide replaces it): Kustomize takes
+	// no context, and work nobody waits for would otherwise hold the engine.
+	AbandonGrace time.Duration
 }
 
 // NewServer returns a server for the given operations.
 func NewServer(out io.Writer, handlers map[string]Handler) *Server {
 	return &Server{
-		handlers: handlers,
-		out:      json.NewEncoder(out),
-		inflight: map[int64]context.CancelFunc{},
-		calls:    map[int64]chan *Request{},
+		handlers:     handlers,
+		out:          json.NewEncoder(out),
+		inflight:     map[int64]context.CancelFunc{},
+		calls:        map[int64]chan *Request{},
+		AbandonGrace: 60 * time.Second,
 	}
 }
 
@@ -132,8 +138,17 @@ func (s *Server) run(ctx context.Context, req *Request, handler Handler) (any, e
 		}
 		return o.result, o.err
 	case <-ctx.Done():
-		// The engine may keep running (Kustomize takes no context); Tide
-		// restarts a helper whose abandoned work piles up.
+		// The engine may keep running (Kustomize takes no context). Give it
+		// a grace period to notice or finish; past that, this process exits
+		// and Tide starts a fresh one.
+		go func(grace time.Duration) {
+			select {
+			case <-done:
+			case <-time.After(grace):
+				fmt.Fprintf(os.Stderr, "tide-render: the %s engine still runs %s after its request ended; exiting so that Tide starts a fresh helper\n", req.Op, grace)
+				os.Exit(3)
+			}
+		}(s.AbandonGrace)
 		if ctx.Err() == context.DeadlineExceeded {
 			return nil, Errorf(CodeTimeout, "%s did not finish within %s", req.Op, time.Duration(req.TimeoutMs)*time.Millisecond)
 		}
