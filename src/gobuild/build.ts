@@ -25,6 +25,8 @@ export interface GoBuildSpec {
   readonly outputs: readonly string[];
   /** Hash only go.mod and go.sum (for tools that do not depend on this repository's Go code). */
   readonly modulesOnly?: boolean;
+  /** Folders of the module whose sources do not go into this build (not hashed). */
+  readonly excludeDirs?: readonly string[];
   /** Appended to the hint when a build fails. */
   readonly failureHint?: string;
 }
@@ -66,7 +68,7 @@ export async function ensureGoBuild(spec: GoBuildSpec, opts: GoBuildOptions): Pr
   const go = opts.goCommand ?? 'go';
   const toolchain = await goToolchain(go, spec.label);
   const recipe = `${toolchain} ${spec.flags.join(' ')} ${spec.packages.join(' ')}`;
-  const hash = await sourceHash(spec.moduleDir, recipe, spec.modulesOnly === true);
+  const hash = await sourceHash(spec.moduleDir, recipe, spec.modulesOnly === true, spec.excludeDirs);
   const root = path.join(opts.cacheDir, spec.name);
   const dir = path.join(root, hash);
   const paths = Object.fromEntries(spec.outputs.map((o) => [o, path.join(dir, o)]));
@@ -98,10 +100,15 @@ export async function ensureGoBuild(spec: GoBuildSpec, opts: GoBuildOptions): Pr
 }
 
 /** Hashes everything that determines the build: Go sources, module files, toolchain and recipe. */
-export async function sourceHash(moduleDir: string, recipe: string, modulesOnly = false): Promise<string> {
+export async function sourceHash(
+  moduleDir: string,
+  recipe: string,
+  modulesOnly = false,
+  excludeDirs: readonly string[] = [],
+): Promise<string> {
   const files = modulesOnly
     ? ['go.mod', 'go.sum'].filter((f) => existsSync(path.join(moduleDir, f)))
-    : await listSources(moduleDir);
+    : await listSources(moduleDir, excludeDirs);
   const h = createHash('sha256');
   h.update(`recipe ${recipe}\n`);
   for (const rel of files) {
@@ -112,12 +119,13 @@ export async function sourceHash(moduleDir: string, recipe: string, modulesOnly 
   return h.digest('hex').slice(0, 20);
 }
 
-async function listSources(moduleDir: string): Promise<string[]> {
+async function listSources(moduleDir: string, excludeDirs: readonly string[]): Promise<string[]> {
   const entries = await readdir(moduleDir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile() && (e.name.endsWith('.go') || e.name === 'go.mod' || e.name === 'go.sum'))
     .map((e) => path.relative(moduleDir, path.join(e.parentPath, e.name)))
     .filter((rel) => !rel.split(path.sep).includes('testdata') && !rel.endsWith('_test.go'))
+    .filter((rel) => !excludeDirs.some((dir) => rel.startsWith(dir + path.sep)))
     .sort();
 }
 

@@ -38,6 +38,8 @@ export async function ensureRendererBinary(opts: GoBuildOptions & { moduleDir?: 
       flags: buildFlags(moduleDir),
       packages: ['.'],
       outputs: ['tide-render'],
+      // The WebAssembly probe (ADR 0005) is a benchmark, not part of tide-render.
+      excludeDirs: ['wasmprobe'],
     },
     opts,
   );
