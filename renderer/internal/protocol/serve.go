@@ -125,7 +125,13 @@ func (s *Server) run(ctx context.Context, req *Request, handler Handler) (any, e
 		defer func() {
 			if r := recover(); r != nil {
 				fmt.Fprintf(os.Stderr, "tide-render: recovered from a panic in %s: %v\n%s", req.Op, r, debug.Stack())
-				done <- outcome{err: Errorf(CodePanic, "recovered from a panic in the %s engine: %v", req.Op, r)}
+				// The panic value goes into the object's status: keep it short (an
+				// engine's panic message may quote its input).
+				msg := fmt.Sprint(r)
+				if len(msg) > 200 {
+					msg = msg[:200] + "…"
+				}
+				done <- outcome{err: Errorf(CodePanic, "recovered from a panic in the %s engine: %s", req.Op, msg)}
 			}
 		}()
 		result, err := handler(ctx, &caller{s, req.ID}, req.Params)
