@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tidegitops/tide/renderer/internal/protocol"
+	"github.com/tidegitops/tide/renderer/internal/testtools"
 )
 
 // srcRoot is the confinement root of the fidelity tests.
@@ -103,14 +104,7 @@ func composeTemplateOutput(res *renderResult, includeCRDs, noHooks bool) string 
 // helmBinary is the upstream helm built from this module graph.
 func helmBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("TIDE_HELM_BIN")
-	if bin == "" {
-		bin = "/tmp/tools/helm"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("upstream helm binary not available at %s (set TIDE_HELM_BIN)", bin)
-	}
-	return bin
+	return testtools.Upstream(t, "helm")
 }
 
 // runHelm runs the upstream helm CLI isolated from the user's config and

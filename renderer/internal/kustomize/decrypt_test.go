@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/tidegitops/tide/renderer/internal/protocol"
+	"github.com/tidegitops/tide/renderer/internal/testtools"
 )
 
 const fakeEncryptedSecret = `apiVersion: v1
@@ -53,14 +54,7 @@ func TestEncryptedSecretWithoutDecryptionIsRejected(t *testing.T) {
 // sopsBinary returns the upstream sops CLI, or skips.
 func sopsBinary(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("TIDE_SOPS_BIN")
-	if bin == "" {
-		bin = "/tmp/tools/sops"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("upstream sops binary not found at %s (set TIDE_SOPS_BIN); skipping the decryption wiring tests", bin)
-	}
-	return bin
+	return testtools.Upstream(t, "sops")
 }
 
 // encrypt runs `sops --encrypt` on plaintext for an age recipient.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tidegitops/tide/renderer/internal/protocol"
+	"github.com/tidegitops/tide/renderer/internal/testtools"
 )
 
 // writeTree creates files (path -> content) under a fresh root. A content
@@ -103,14 +104,7 @@ func buildErr(t *testing.T, p Params) error {
 // graph, or skips.
 func upstreamKustomize(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("TIDE_KUSTOMIZE_BIN")
-	if bin == "" {
-		bin = "/tmp/tools/kustomize"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("upstream kustomize binary not found at %s (set TIDE_KUSTOMIZE_BIN)", bin)
-	}
-	return bin
+	return testtools.Upstream(t, "kustomize")
 }
 
 // copyTree copies src into a new temp dir.
