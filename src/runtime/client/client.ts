@@ -73,18 +73,30 @@ export class KubeClient {
   readonly #limiter: TokenBucket;
   readonly #options: ClientOptions;
 
-  constructor(transport: Transport, options: ClientOptions) {
+  constructor(transport: Transport, options: ClientOptions, limiter?: TokenBucket) {
     this.#transport = transport;
     this.#options = options;
-    this.#limiter = new TokenBucket({ qps: options.qps, burst: options.burst });
+    this.#limiter = limiter ?? new TokenBucket({ qps: options.qps, burst: options.burst });
   }
 
-  /** The same connection and rate limit, acting as another user. */
+  /**
+   * The same connection and rate limit, acting as another user. An empty user or group
+   * is refused: the server would ignore the empty header and act as this client.
+   */
   impersonating(user: string, groups?: readonly string[]): KubeClient {
-    return new KubeClient(this.#transport, {
-      ...this.#options,
-      impersonate: groups === undefined ? { user } : { user, groups },
-    });
+    if (user.trim() === '' || groups?.some((g) => g.trim() === '') === true) {
+      throw new Error('refusing to impersonate an empty user or group');
+    }
+    return new KubeClient(
+      this.#transport,
+      { ...this.#options, impersonate: groups === undefined ? { user } : { user, groups } },
+      this.#limiter,
+    );
+  }
+
+  /** The user this client impersonates, if any. */
+  get impersonatedUser(): string | undefined {
+    return this.#options.impersonate?.user;
   }
 
   get server(): URL {

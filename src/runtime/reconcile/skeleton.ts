@@ -35,6 +35,10 @@ export interface ReconcileState<T extends FluxObject> {
   ready: { reason: string; message: string };
   /** Fields for the one log line of this reconcile (e.g. revision). */
   readonly logFields: Record<string, unknown>;
+  /** Metadata of the outcome's event (e.g. `<group>/revision`). */
+  readonly eventMetadata: Record<string, string>;
+  /** Emit the success event even when the object was not failing (e.g. a new revision was applied). */
+  announceSuccess: boolean;
   /** Publishes the current status now (long steps show progress). */
   patchStatus(): Promise<void>;
   /** Records events about this object (none when the controller has no recorder). */
@@ -112,6 +116,8 @@ async function runSteps<T extends FluxObject>(
     log: ctx.log,
     ready: { reason: Reason.Succeeded, message: 'reconciliation succeeded' },
     logFields: {},
+    eventMetadata: {},
+    announceSuccess: false,
     patchStatus: () => writeStatus(opts, object, status, conditions),
     events: opts.events,
   };
@@ -160,10 +166,11 @@ async function runSteps<T extends FluxObject>(
       if (outcome.kind === 'success') {
         ctx.log.info(outcome.message, line);
         // One event when a failing object recovers.
-        if (wasFailing) opts.events?.normal(object, outcome.reason, outcome.message);
+        if (wasFailing || state.announceSuccess)
+          opts.events?.normal(object, outcome.reason, outcome.message, state.eventMetadata);
       } else {
         ctx.log.error(outcome.message, line);
-        opts.events?.warning(object, outcome.reason, outcome.message);
+        opts.events?.warning(object, outcome.reason, outcome.message, state.eventMetadata);
       }
     }
   }

@@ -35,6 +35,8 @@ function stateFor(sourceNamespace?: string): GeneratorState {
     log: silentLogger,
     ready: { reason: 'Succeeded', message: '' },
     logFields: {},
+    eventMetadata: {},
+    announceSuccess: false,
     patchStatus: () => Promise.resolve(),
     events: undefined,
   };

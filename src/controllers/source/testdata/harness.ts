@@ -91,7 +91,17 @@ export function testManagerOptions(
   };
 }
 
-export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}): Promise<SourceHarness> {
+export interface HarnessExtras {
+  /** Registers more controllers on each manager the harness starts (e.g. the kustomize controller). */
+  readonly register?: (manager: Manager) => Promise<void>;
+  /** The manager's name (field manager prefix, event reporter). */
+  readonly managerName?: string;
+}
+
+export async function startSourceHarness(
+  overrides: Partial<ManagerOptions> = {},
+  extras: HarnessExtras = {},
+): Promise<SourceHarness> {
   shard = `test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
   const env = await useTestEnvironment();
   await env.installCRDs(path.join(root, CRD_DIR));
@@ -102,7 +112,7 @@ export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}
   const options = testManagerOptions(env, overrides);
   const startManager = async () => {
     const manager = await Manager.create({
-      name: 'source-controller',
+      name: extras.managerName ?? 'source-controller',
       kubeConfig: env.kc,
       options,
       logger: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
@@ -113,6 +123,7 @@ export async function startSourceHarness(overrides: Partial<ManagerOptions> = {}
       storageAdvAddr: `127.0.0.1:${port}`,
       requeueDependencyMs: 1_000,
     });
+    await extras.register?.(manager);
     const stop = new AbortController();
     const running = manager.run(stop.signal);
     return { manager, storage, stop: () => (stop.abort(), running) };
