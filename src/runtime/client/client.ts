@@ -260,7 +260,12 @@ export class KubeClient {
       if (impersonate.groups !== undefined) headers['Impersonate-Group'] = [...impersonate.groups];
     }
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (payload !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (payload !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      // Without a length Node sends a DELETE body the server does not read, and the bytes
+      // left on the kept-alive connection corrupt the next request.
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
     return new Promise((resolve, reject) => {
       const req = https.request(url, {
         method: opts.method ?? 'GET',
