@@ -13,6 +13,7 @@ import { noMatchMessage, planApply, type ApplyPlan, type PlannedObject } from '.
 import { takeoverManagers, type FieldManagerMatch } from './policies.js';
 import { pruneRefs, resolveRefs, type PruneOptions, type PruneResult } from './prune.js';
 import { findResource } from './resolve.js';
+import type { ApplyMemo } from './memo.js';
 import { applyStage, type StageContext } from './stage-apply.js';
 import { isCRD, Stage } from './stages.js';
 import { notReadyReason, pollUntil, sleep, POLL_INTERVAL_MS, type LiveRef } from './wait.js';
@@ -35,6 +36,8 @@ export interface ApplyEngineOptions {
   readonly customStageKinds?: readonly string[];
   /** Flux --override-manager: more managers whose fields an Override apply takes over. */
   readonly overrideManagers?: readonly string[];
+  /** Shared across reconciles: lets an unchanged object cost one dry run (see memo.ts). */
+  readonly memo?: ApplyMemo;
   readonly logger?: Logger;
 }
 
@@ -69,6 +72,9 @@ export class ApplyEngine {
   readonly #customStageKinds: readonly string[];
   readonly #takeover: readonly FieldManagerMatch[];
   readonly #logger: Logger;
+  readonly #memo: ApplyMemo | undefined;
+  /** The server's answer for each object the last apply() wrote or found unchanged, by id. */
+  readonly #lastApplied = new Map<string, KubeObject>();
 
   constructor(opts: ApplyEngineOptions) {
     this.#client = opts.client;
@@ -78,6 +84,7 @@ export class ApplyEngine {
     this.#customStageKinds = opts.customStageKinds ?? [];
     this.#takeover = takeoverManagers(opts.fieldManager, opts.overrideManagers);
     this.#logger = opts.logger ?? silentLogger;
+    this.#memo = opts.memo;
   }
 
   /**
@@ -86,6 +93,7 @@ export class ApplyEngine {
    * nothing. Deletes nothing, except an object recreated because force allowed it.
    */
   async apply(objects: readonly KubeObject[], opts: ApplySetOptions): Promise<ChangeSetEntry[]> {
+    this.#lastApplied.clear();
     try {
       const plan = await planApply(objects, this.#discovery, this.#customStageKinds, opts.signal);
       return await this.#applyStages(plan, opts);
@@ -109,12 +117,15 @@ export class ApplyEngine {
       force: opts.force,
       signal: opts.signal,
       timeoutMs: opts.stageTimeoutMs,
+      memo: this.#memo,
+      memoScope: `${this.#client.server.href}|${this.#client.impersonatedUser ?? ''}`,
     };
     const entries: ChangeSetEntry[] = [];
     for (const { stage, items } of plan.stages) {
       opts.signal.throwIfAborted();
       await this.#resolveDefinedKinds(items, opts);
       const result = await applyStage(items, ctx);
+      for (const [id, live] of result.applied) this.#lastApplied.set(id, live);
       entries.push(...result.entries);
       if (stage === Stage.ClusterDefinitions || stage === Stage.Classes) {
         await this.#waitReady(items, result.applied, opts);
@@ -122,6 +133,14 @@ export class ApplyEngine {
       if (items.some((p) => isCRD(p.meta))) await this.#discovery.refresh(opts.signal);
     }
     return entries;
+  }
+
+  /**
+   * The live objects as the last apply() left them (its write answers, or the dry run of an
+   * unchanged object), by object id: a first health reading that costs no request.
+   */
+  get applied(): ReadonlyMap<string, KubeObject> {
+    return this.#lastApplied;
   }
 
   /** Deletes the stale objects this owner still owns; see PruneResult. */

@@ -16,3 +16,4 @@ export {
   type PruneResult,
 } from './engine.js';
 export { PolicyKeys } from './policies.js';
+export { ApplyMemo } from './memo.js';

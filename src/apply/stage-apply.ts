@@ -13,6 +13,7 @@ import { ApplyError, reasonOf, toApplyError } from './errors.js';
 import { secretMasker } from './mask.js';
 import { combineErrors, type PlannedObject } from './plan.js';
 import { cleanupPatch, isExcluded, isForceEnabled, ssaPolicy, type FieldManagerMatch } from './policies.js';
+import type { ApplyMemo } from './memo.js';
 import { pollUntil } from './wait.js';
 
 export interface StageContext {
@@ -26,12 +27,17 @@ export interface StageContext {
   readonly signal: AbortSignal;
   /** Bound on waiting for a recreated object's old self to go away. */
   readonly timeoutMs: number;
+  /** What earlier applies of this process left, to skip no-op writes. */
+  readonly memo?: ApplyMemo | undefined;
+  /** The cluster and identity `memo` entries are about. */
+  readonly memoScope: string;
 }
 
 /** What the dry run decided for one object. */
 type Step =
   | { readonly kind: 'skip' }
   | { readonly kind: 'apply'; readonly dry: KubeObject }
+  | { readonly kind: 'unchanged'; readonly dry: KubeObject }
   | { readonly kind: 'recreate'; readonly live: KubeObject };
 
 export interface StageResult {
@@ -56,8 +62,13 @@ export async function applyStage(items: readonly PlannedObject[], ctx: StageCont
     async (p, i): Promise<ApplyAction> => {
       const step = decided[i] ?? { kind: 'skip' };
       if (step.kind === 'skip') return 'skipped';
+      if (step.kind === 'unchanged') {
+        applied.set(p.id, step.dry);
+        return 'unchanged';
+      }
       const { action, result } =
         step.kind === 'apply' ? await applyOne(p, step.dry, ctx) : await recreate(p, step.live, ctx);
+      ctx.memo?.remember(ctx.memoScope, p.id, result);
       applied.set(p.id, result);
       ctx.logger.debug(`${p.subject} ${action}`);
       return action;
@@ -107,6 +118,7 @@ async function decide(p: PlannedObject, ctx: StageContext): Promise<Step> {
   // with ours), so a policy set on the live object shows here without a GET.
   if (isExcluded(dry.metadata)) return { kind: 'skip' };
   if (policy === 'IfNotPresent' && exists) return { kind: 'skip' };
+  if (exists && ctx.memo?.unchanged(ctx.memoScope, p.id, dry) === true) return { kind: 'unchanged', dry };
   return { kind: 'apply', dry };
 }
 

@@ -32,6 +32,11 @@ export interface HealthWaitOptions {
   readonly failFast?: boolean;
   /** Objects read at once; default 8. */
   readonly concurrency?: number;
+  /**
+   * A fresh copy of an object the caller already holds (e.g. the answer of the apply that just
+   * wrote it): the first round judges it without a request; later rounds read it again.
+   */
+  readonly initial?: (ref: HealthRef) => KubeObject | undefined;
 }
 
 export interface UnhealthyObject {
@@ -67,21 +72,33 @@ export async function waitForHealth(
   const stop = AbortSignal.any([opts.signal, timeout]);
   const resolver = new ResourceResolver(opts.discovery);
   const latest: (Observation | undefined)[] = refs.map(() => undefined);
+  let first = opts.initial !== undefined;
+  const settled: boolean[] = refs.map(() => false);
   for (;;) {
     if (opts.signal.aborted) return report(refs, latest, { canceled: true });
     if (timeout.aborted) return report(refs, latest, { timedOut: true });
     resolver.startRound();
-    const round = await mapLimited(refs, opts.concurrency ?? DEFAULT_CONCURRENCY, (ref) =>
-      observe(ref, opts, resolver, stop),
-    );
+    const given = first ? opts.initial : undefined;
+    first = false;
+    const round = await mapLimited(refs, opts.concurrency ?? DEFAULT_CONCURRENCY, (ref, i) => {
+      // An object the held copy already showed Current is not read again.
+      if (given === undefined && settled[i] === true) return Promise.resolve(latest[i]);
+      const held = given?.(ref);
+      if (held === undefined) return observe(ref, opts, resolver, stop);
+      const health = computeHealth(held, opts.checks);
+      settled[i] = health.status === 'Current';
+      return Promise.resolve({ health });
+    });
     round.forEach((result, i) => {
       // A read cut short by the timeout or the caller keeps the last answer.
       if (result !== undefined) latest[i] = result;
     });
     if (latest.every((r) => r?.health.status === 'Current')) return { healthy: true, unhealthy: [] };
-    if (failFast && latest.some((r) => r?.health.status === 'Failed')) {
+    // A Failed verdict from a held copy is confirmed by a read before failing fast.
+    if (failFast && given === undefined && latest.some((r) => r?.health.status === 'Failed')) {
       return report(refs, latest, { failedFast: true });
     }
+    if (given !== undefined) continue;
     await delay(opts.pollMs ?? DEFAULT_POLL_MS, undefined, { signal: stop }).catch(() => undefined);
   }
 }
@@ -154,14 +171,14 @@ class ResourceResolver {
 async function mapLimited<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await fn(items[i] as T);
+      results[i] = await fn(items[i] as T, i);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));

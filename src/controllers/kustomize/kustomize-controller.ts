@@ -12,6 +12,7 @@ import { DiscoveryCache } from '../../runtime/client/discovery.js';
 import { generationOrRequestChanged, type Request } from '../../runtime/controller/controller.js';
 import type { Manager } from '../../runtime/manager/manager.js';
 import { Renderer } from '../../render/renderer.js';
+import { ApplyMemo } from '../../apply/index.js';
 import { ArtifactCache } from './kustomization/artifact-cache.js';
 import type { KustomizationDeps } from './kustomization/deps.js';
 import { KustomizationReconciler } from './kustomization/reconciler.js';
@@ -118,6 +119,7 @@ export async function registerKustomizeController(
     globalAgeKeys: opts.globalAgeKeys,
     healthPollMs: opts.healthPollMs,
     cached: (namespace, name) => kustomizations.store.get(objectKey({ namespace, name })),
+    applyMemo: new ApplyMemo(),
   };
   const controller = manager.controller({
     name: 'kustomization',

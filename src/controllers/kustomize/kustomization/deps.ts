@@ -9,7 +9,10 @@ import type { RuntimeMetrics } from '../../../runtime/metrics/metrics.js';
 import type { FluxObject, ReconcileState } from '../../../runtime/reconcile/skeleton.js';
 import type { Renderer } from '../../../render/renderer.js';
 import type { RenderedObject } from '../../../render/kustomization.js';
+import type { KubeObject } from '../../../api/object.js';
+import type { ApplyMemo } from '../../../apply/index.js';
 import type { ArtifactCache, ArtifactLease } from './artifact-cache.js';
+import type { SourceObject } from './reconcile-source.js';
 import type { Tenancy } from './tenant.js';
 
 export interface KustomizationDeps {
@@ -40,6 +43,11 @@ export interface KustomizationDeps {
   readonly healthPollMs?: number | undefined;
   /** Extracted artifacts shared between Kustomizations. */
   readonly artifacts: ArtifactCache;
+  /** What earlier applies left, so unchanged objects cost a dry run only. */
+  readonly applyMemo?: ApplyMemo | undefined;
+  /** A source from the informer cache (kind, namespace, name); read from the API when absent. */
+  readonly cachedSource?:
+    ((kind: string, namespace: string, name: string) => SourceObject | undefined) | undefined;
   /** Kustomization by namespace/name from the informer, for dependency checks without a request. */
   readonly cached?: ((namespace: string, name: string) => Kustomization | undefined) | undefined;
 }
@@ -61,6 +69,8 @@ export interface Scratch {
   artifact?: ArtifactLease;
   objects?: readonly RenderedObject[];
   digest?: string;
+  /** The live objects as the apply left them, by inventory id (first health reading). */
+  applied?: ReadonlyMap<string, KubeObject>;
   startedAt: number;
 }
 

@@ -37,6 +37,7 @@ export async function reconcileApply(
     concurrency: deps.concurrentSsa,
     customStageKinds: deps.customApplyStageKinds,
     logger: state.log,
+    ...(deps.applyMemo === undefined ? {} : { memo: deps.applyMemo }),
   });
   const signal = AbortSignal.any([state.signal, AbortSignal.timeout(timeoutMs(obj))]);
   let changeSet: ChangeSetEntry[];
@@ -52,6 +53,7 @@ export async function reconcileApply(
     }
     throw err;
   }
+  scratch.applied = engine.applied;
   let inventory: ResourceInventory = inventoryOf(changeSet);
   const entries: ChangeSetEntry[] = [...changeSet];
   let pruneFailure: string | undefined;

@@ -1,6 +1,8 @@
 // Step 3: download the artifact (digest verified, hardened extraction into a random
 // temp dir), build it with the upstream Kustomize engine (spec overrides, SOPS),
 // substitute variables, and label every object with its owner.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { Reason } from '../../../api/meta/conditions.js';
 import type { Kustomization } from '../../../api/kustomize/kustomization.js';
 import { ArtifactFetchError, DigestMismatchError } from '../../../artifact/fetch.js';
@@ -44,6 +46,7 @@ export async function reconcileBuild(
     throw artifactError(err, source.kind, `${source.namespace}/${source.name}`, retryIntervalMs(obj), deps);
   }
   scratch.artifact = fetched;
+  await checkPath(fetched.dir, obj.spec.path ?? '');
   const keys = await decryptionKeys(obj, deps, state.signal);
   const postBuild = obj.spec.postBuild;
   let vars: Map<string, string> | undefined;
@@ -204,4 +207,21 @@ function withOwnerLabels(o: RenderedObject, owner: Kustomization): RenderedObjec
       },
     },
   };
+}
+
+/**
+ * A path missing from the artifact is a source problem (Flux: ArtifactFailed), never an empty
+ * build: nothing may be pruned because a folder moved. Symlinks and escapes are left to the
+ * renderer's confined filesystem, which refuses them.
+ */
+async function checkPath(root: string, specPath: string): Promise<void> {
+  const resolved = path.resolve(root, specPath);
+  const inside = resolved === root || resolved.startsWith(root + path.sep);
+  const found = inside ? await stat(resolved).catch(() => undefined) : undefined;
+  if (found?.isDirectory() !== true) {
+    throw new ReconcileError(
+      Reason.ArtifactFailed,
+      `kustomization path not found: "${specPath}" is not a directory in the source artifact; check spec.path`,
+    );
+  }
 }

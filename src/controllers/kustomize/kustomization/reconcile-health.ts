@@ -2,7 +2,9 @@
 // healthChecks. CEL healthCheckExprs decide for the kinds they name. Bounded by
 // spec.timeout; the failure names each unhealthy object and why.
 import { ConditionType, Reason } from '../../../api/meta/conditions.js';
-import { parseObjectId } from '../../../apply/index.js';
+import { objectId, parseObjectId } from '../../../apply/index.js';
+import type { KubeObject } from '../../../api/object.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import { CelError, compileHealthChecks } from '../../../health/cel.js';
 import { describeUnhealthy, waitForHealth, type HealthRef } from '../../../health/wait.js';
 import { done, type Result } from '../../../runtime/controller/controller.js';
@@ -12,10 +14,14 @@ import type { ClusterAccess } from './tenant.js';
 import { timeoutMs } from './timing.js';
 import { formatDuration } from '../../../runtime/manager/duration.js';
 
+/** Health checks that outlast this are announced in status (Healthy=Unknown) while they run. */
+const ANNOUNCE_AFTER_MS = 2000;
+
 export async function reconcileHealth(
   state: KustomizationState,
   deps: KustomizationDeps,
   access: ClusterAccess,
+  applied?: ReadonlyMap<string, KubeObject>,
 ): Promise<Result> {
   const obj = state.object;
   const refs = healthRefs(state);
@@ -34,8 +40,26 @@ export async function reconcileHealth(
     }
     throw err;
   }
-  const wasHealthy = state.conditions.isTrue(ConditionType.Healthy);
-  if (!wasHealthy) {
+  const started = performance.now();
+  const waiting = waitForHealth(refs, {
+    client: access.client,
+    discovery: access.discovery,
+    timeoutMs: timeoutMs(obj),
+    signal: state.signal,
+    checks,
+    ...(deps.healthPollMs === undefined ? {} : { pollMs: deps.healthPollMs }),
+    ...(applied === undefined
+      ? {}
+      : {
+          initial: (ref: HealthRef) =>
+            applied.get(
+              objectId({ namespace: ref.namespace, name: ref.name, group: ref.group, kind: ref.kind }),
+            ),
+        }),
+  });
+  // Published only when the checks take a while: a quick pass costs no status write.
+  const quick = await Promise.race([waiting, delay(ANNOUNCE_AFTER_MS).then(() => undefined)]);
+  if (quick === undefined && !state.conditions.isTrue(ConditionType.Healthy)) {
     state.conditions.markUnknown(ConditionType.Healthy, Reason.Progressing, 'Running health checks');
     state.conditions.markReconciling(
       Reason.Progressing,
@@ -43,15 +67,7 @@ export async function reconcileHealth(
     );
     await state.patchStatus();
   }
-  const started = performance.now();
-  const report = await waitForHealth(refs, {
-    client: access.client,
-    discovery: access.discovery,
-    timeoutMs: timeoutMs(obj),
-    signal: state.signal,
-    checks,
-    ...(deps.healthPollMs === undefined ? {} : { pollMs: deps.healthPollMs }),
-  });
+  const report = await waiting;
   if (report.canceled === true) {
     state.conditions.markFalse(ConditionType.Healthy, Reason.HealthCheckCanceled, 'Health checks canceled');
     throw new ReconcileError(Reason.HealthCheckCanceled, 'Health checks canceled');

@@ -53,12 +53,14 @@ export async function reconcileSource(
   if (resource === undefined) {
     throw new StalledError(Reason.Failed, `spec.sourceRef.kind ${ref.kind} is not a source kind`);
   }
-  let source: SourceObject;
-  try {
-    source = await deps.client.get<SourceObject>(resource, ref.name, namespace, state.signal);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    throw new WaitError(Reason.ArtifactFailed, `Source '${id}' not found`, retryIntervalMs(obj));
+  let source = deps.cachedSource?.(ref.kind, namespace, ref.name);
+  if (source === undefined) {
+    try {
+      source = await deps.client.get<SourceObject>(resource, ref.name, namespace, state.signal);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      throw new WaitError(Reason.ArtifactFailed, `Source '${id}' not found`, retryIntervalMs(obj));
+    }
   }
   const artifact = source.status?.artifact;
   if (artifact?.digest === undefined) {

@@ -79,7 +79,7 @@ export class KustomizationReconciler implements Reconciler {
     try {
       const access = await deps.tenancy.access(obj, state.signal);
       await reconcileApply(state, deps, scratch, access);
-      await reconcileHealth(state, deps, access);
+      await reconcileHealth(state, deps, access, scratch.applied);
     } catch (err) {
       outcome = reasonOf(err, Reason.ReconciliationFailed);
       throw err;

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { KubeObject } from '../../../api/object.js';
 import { BucketKind } from '../../../api/source/bucket.js';
 import { OCIRepositoryKind } from '../../../api/source/ocirepository.js';
 import { ArtifactGeneratorKind } from '../../../api/sourceextensions/artifactgenerator.js';
@@ -66,7 +65,7 @@ describe('Kustomization sources', () => {
         sources: [{ alias: 'repo', kind: 'GitRepository', name: 'repo' }],
         artifacts: [{ name: 'app', copy: [{ from: '@repo/deploy/**', to: '@artifact/' }] }],
       },
-    } as KubeObject);
+    });
     await h.client.create(
       Kustomizations,
       kustomization(ns, 'ea', { targetNamespace: ns, sourceRef: { kind: 'ExternalArtifact', name: 'app' } }),
@@ -96,7 +95,7 @@ describe('Kustomization sources', () => {
         kind,
         metadata: { name: kind.toLowerCase(), namespace: ns },
         spec,
-      } as KubeObject);
+      });
       await h.client.patch(
         res,
         { name: kind.toLowerCase(), namespace: ns },
