@@ -14,7 +14,9 @@ import type { ArtifactStorage } from '../../../artifact/storage.js';
 import { startGitServer } from '../../../gitserver/index.js';
 import type { GitServer } from '../../../gitserver/types.js';
 import type { KubeClient } from '../../../runtime/client/client.js';
-import { CoreResources } from '../../../runtime/client/resource.js';
+import { CoreResources, resourceFor, type ResourceType } from '../../../runtime/client/resource.js';
+import { KustomizationKind } from '../../../api/kustomize/kustomization.js';
+import { ArtifactGeneratorKind } from '../../../api/sourceextensions/artifactgenerator.js';
 import { createLogger } from '../../../runtime/log/logger.js';
 import { Manager } from '../../../runtime/manager/manager.js';
 import type { ManagerOptions } from '../../../runtime/manager/options.js';
@@ -144,6 +146,9 @@ export async function startSourceHarness(
       current = await startManager();
     },
     async stop() {
+      // Objects of this shard being deleted (their test namespace is going) are finalized by
+      // this manager before it stops; otherwise their namespaces would hang in Terminating.
+      await finalizeShard(client, options.watchLabelSelector ?? '');
       await current.stop();
       await git.close();
       await rm(storagePath, { recursive: true, force: true });
@@ -239,4 +244,53 @@ export async function waitHandled(
     },
     { timeoutMs: 60_000 },
   );
+}
+
+/** Kinds the test managers put finalizers on. */
+const FINALIZED_KINDS: readonly ResourceType[] = [
+  GitRepositories,
+  resourceFor(KustomizationKind),
+  resourceFor(ArtifactGeneratorKind),
+];
+
+/**
+ * Waits (up to 20 s) until no object of this shard is left in a namespace being deleted
+ * (the manager still runs and finalizes them as the namespace controller deletes them),
+ * then removes the finalizers of any left, so no namespace of this process stays Terminating.
+ */
+async function finalizeShard(client: KubeClient, selector: string): Promise<void> {
+  const doomed = async (): Promise<{ res: ResourceType; obj: KubeObject }[]> => {
+    const terminating = new Map<string, boolean>();
+    const found: { res: ResourceType; obj: KubeObject }[] = [];
+    for (const res of FINALIZED_KINDS) {
+      const list = await client
+        .list(res, { labelSelector: selector })
+        .catch(() => ({ items: [] as KubeObject[] }));
+      for (const obj of list.items) {
+        const ns = obj.metadata.namespace ?? '';
+        if (!terminating.has(ns)) {
+          const namespace = await client.get(CoreResources.Namespace, ns).catch(() => undefined);
+          terminating.set(ns, namespace === undefined || namespace.metadata.deletionTimestamp !== undefined);
+        }
+        if (obj.metadata.deletionTimestamp !== undefined || terminating.get(ns) === true)
+          found.push({ res, obj });
+      }
+    }
+    return found;
+  };
+  const deadline = Date.now() + 20_000;
+  let left = await doomed();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = await doomed();
+  }
+  for (const { res, obj } of left) {
+    await client
+      .patch(
+        res,
+        { name: obj.metadata.name, namespace: obj.metadata.namespace },
+        { metadata: { finalizers: null } },
+      )
+      .catch(() => undefined);
+  }
 }
