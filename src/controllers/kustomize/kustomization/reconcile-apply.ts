@@ -77,9 +77,17 @@ export async function reconcileApply(
   }
   state.status.inventory = inventory;
   const summary = changeSetSummary(entries);
+  // The whole change set (unchanged and skipped objects too) goes to the log; the event
+  // names only what changed, so a no-op reconcile makes no event.
+  const actions = Object.fromEntries(entries.map((e) => [e.subject, e.action]));
   if (summary !== '') {
-    state.log.info('server-side apply completed', { changes: summary.split('\n') });
+    state.log.info('server-side apply completed', { revision: source.artifact.revision, changeSet: actions });
     state.events?.normal(obj, 'Progressing', summary, revisionMetadata(scratch));
+  } else {
+    state.log.debug('server-side apply completed', {
+      revision: source.artifact.revision,
+      changeSet: actions,
+    });
   }
   if (pruneFailure !== undefined) throw new ReconcileError(Reason.PruneFailed, pruneFailure);
   state.status.lastAppliedRevision = source.artifact.revision;
