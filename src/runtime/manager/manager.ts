@@ -52,7 +52,7 @@ export class Manager {
   #synced = false;
   #endpoints: Endpoints | undefined;
 
-  private constructor(init: ManagerInit, client: KubeClient) {
+  private constructor(init: ManagerInit, client: KubeClient, eventsClient: KubeClient) {
     this.name = init.name;
     this.options = init.options;
     this.client = client;
@@ -64,7 +64,7 @@ export class Manager {
         ? undefined
         : new EventForwarder({ address: eventsAddr, logger: this.log });
     this.events = new EventRecorder({
-      client,
+      client: eventsClient,
       reportingController: init.name,
       forwarder: this.#forwarder,
       logger: this.log,
@@ -73,12 +73,14 @@ export class Manager {
 
   static async create(init: ManagerInit): Promise<Manager> {
     const transport = await transportFromKubeConfig(init.kubeConfig);
-    const client = new KubeClient(transport, {
+    const limits = {
       qps: init.options.kubeApiQps,
       burst: init.options.kubeApiBurst,
       userAgent: `tide/${init.name}`,
-    });
-    return new Manager(init, client);
+    };
+    // Events have their own rate limit (as client-go's event broadcaster): a burst of events
+    // must not slow reconciles down, nor reconciles delay events.
+    return new Manager(init, new KubeClient(transport, limits), new KubeClient(transport, limits));
   }
 
   /** The namespace informers watch: all (undefined) or the runtime namespace. */

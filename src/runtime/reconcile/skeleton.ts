@@ -4,7 +4,7 @@ import { ConditionType, FLUX_FINALIZER, Reason, Annotation } from '../../api/met
 import type { Condition } from '../../api/meta/status.js';
 import type { KubeObject } from '../../api/object.js';
 import type { KubeClient } from '../client/client.js';
-import { isNotFound } from '../client/errors.js';
+import { isConflict, isNotFound } from '../client/errors.js';
 import type { ResourceType } from '../client/resource.js';
 import { done, type ReconcileContext, type Request, type Result } from '../controller/controller.js';
 import type { Logger } from '../log/logger.js';
@@ -56,6 +56,12 @@ export interface ObjectReconcilerOptions<T extends FluxObject> {
   /** Cleanup before the finalizer is removed; throw to retry. */
   readonly finalize?: (object: T, ctx: ReconcileContext) => Promise<void>;
   readonly metrics?: RuntimeMetrics;
+  /**
+   * The informer's copy of the object, read instead of a GET (as controller-runtime reads its
+   * cache). It can trail the server by one of our own writes; finalizer patches carry the
+   * resourceVersion, so a stale copy fails with a conflict and is retried, never overwrites.
+   */
+  readonly cached?: (request: Request) => T | undefined;
   /** Failures are recorded as Warning events (and forwarded to --events-addr). */
   readonly events?: EventRecorder;
   readonly now?: () => Date;
@@ -69,8 +75,12 @@ export async function reconcileObject<T extends FluxObject>(
   const { client, resource } = opts;
   const labels = { kind: resource.kind, name: request.name, namespace: request.namespace ?? '' };
   let object: T;
+  const cached = opts.cached?.(request);
   try {
-    object = await client.get<T>(resource, request.name, request.namespace, ctx.signal);
+    object =
+      cached !== undefined
+        ? structuredClone(cached)
+        : await client.get<T>(resource, request.name, request.namespace, ctx.signal);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     opts.metrics?.forgetObject(labels);
@@ -85,7 +95,14 @@ export async function reconcileObject<T extends FluxObject>(
     opts.metrics?.forgetObject(labels);
     return done;
   }
-  object = await addFinalizer(client, resource, object, FLUX_FINALIZER, ctx.signal);
+  try {
+    object = await addFinalizer(client, resource, object, FLUX_FINALIZER, ctx.signal);
+  } catch (err) {
+    // A cached copy older than the server's: read it fresh once.
+    if (cached === undefined || !isConflict(err)) throw err;
+    object = await client.get<T>(resource, request.name, request.namespace, ctx.signal);
+    object = await addFinalizer(client, resource, object, FLUX_FINALIZER, ctx.signal);
+  }
   const suspended = object.spec?.suspend === true;
   opts.metrics?.suspendStatus.set(labels, suspended ? 1 : 0);
   if (suspended) {

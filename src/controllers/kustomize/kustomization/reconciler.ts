@@ -51,6 +51,12 @@ export class KustomizationReconciler implements Reconciler {
           fieldManager: FIELD_MANAGER,
           metrics: deps.metrics,
           events: deps.events,
+          ...(deps.cached === undefined
+            ? {}
+            : {
+                cached: (r: Request) =>
+                  deps.cached?.(r.namespace ?? '', r.name),
+              }),
           steps: [
             (s) => retrying(s, () => reconcileSource(s, deps, scratch)),
             (s) => retrying(s, () => reconcileDependencies(s, deps, scratch)),
