@@ -216,4 +216,73 @@ describe('Kustomization lifecycle', () => {
       undefined,
     );
   });
+
+  it('deletes applied objects with deletionPolicy Delete even without prune, and waits with WaitForTermination', async (t) => {
+    const ns = await h.env.createNamespace(t);
+    const held = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: held
+  finalizers: [tide.test/hold]
+data: {a: b}
+`;
+    await gitSource(h, ns, 'repo', { 'a/cm.yaml': configMap('a'), 'b/held.yaml': held });
+    await h.client.create(
+      Kustomizations,
+      kustomization(ns, 'delete', {
+        path: './a',
+        targetNamespace: ns,
+        prune: false,
+        deletionPolicy: 'Delete',
+      }),
+    );
+    await h.client.create(
+      Kustomizations,
+      kustomization(ns, 'wait', {
+        path: './b',
+        targetNamespace: ns,
+        prune: false,
+        deletionPolicy: 'WaitForTermination',
+        timeout: '60s',
+      }),
+    );
+    await waitKustomization(h.client, ns, 'delete', isReadyAt());
+    await waitKustomization(h.client, ns, 'wait', isReadyAt());
+
+    await h.client.delete(Kustomizations, { name: 'delete', namespace: ns });
+    await eventually(
+      async () => {
+        assert.equal(await getOrUndefined(() => readKustomization(h.client, ns, 'delete')), undefined);
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(
+      await getOrUndefined(() => h.client.get(CoreResources.ConfigMap, 'settings', ns)),
+      undefined,
+    );
+
+    // WaitForTermination: the Kustomization stays until its object is really gone.
+    await h.client.delete(Kustomizations, { name: 'wait', namespace: ns });
+    await eventually(
+      async () => {
+        const cm = await h.client.get(CoreResources.ConfigMap, 'held', ns);
+        assert.ok(cm.metadata.deletionTimestamp !== undefined, 'the held ConfigMap is being deleted');
+      },
+      { timeoutMs: 30_000 },
+    );
+    const waiting = await readKustomization(h.client, ns, 'wait');
+    assert.ok(waiting.metadata.deletionTimestamp !== undefined, 'the Kustomization waits');
+    await h.client.patch(
+      CoreResources.ConfigMap,
+      { name: 'held', namespace: ns },
+      { metadata: { finalizers: null } },
+      { type: 'merge' },
+    );
+    await eventually(
+      async () => {
+        assert.equal(await getOrUndefined(() => readKustomization(h.client, ns, 'wait')), undefined);
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
 });
