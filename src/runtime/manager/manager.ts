@@ -4,11 +4,11 @@
 // On shutdown (the run signal aborts, e.g. SIGTERM): controllers stop taking work,
 // in-flight reconciles get the grace period, then the lease is released.
 import os from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../api/object.js';
 import { Informer, type InformerOptions } from '../cache/informer.js';
 import { KubeClient } from '../client/client.js';
 import type { ResourceType } from '../client/resource.js';
+import type { KubeConfigSource } from '../client/kubeconfig.js';
 import { transportFromKubeConfig } from '../client/transport.js';
 import { Controller, type ControllerOptions } from '../controller/controller.js';
 import { EventForwarder } from '../events/forwarder.js';
@@ -22,7 +22,8 @@ import type { ManagerOptions } from './options.js';
 export interface ManagerInit {
   /** Controller name, e.g. `source-controller`: lease name, user agent, field manager prefix. */
   readonly name: string;
-  readonly kubeConfig: KubeConfig;
+  /** Tide's loader (kubeconfig.ts) or anything shaped like client-node's KubeConfig. */
+  readonly kubeConfig: KubeConfigSource;
   readonly options: ManagerOptions;
   readonly logger?: Logger;
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type https from 'node:https';
 import { test } from 'node:test';
 import { KubeConfigRefused, loadRemoteKubeConfig } from './remote-kubeconfig.js';
 
@@ -25,7 +26,36 @@ users:
 
 test('a kubeconfig with inline credentials loads', () => {
   const kc = loadRemoteKubeConfig(kubeconfig('token: abc'), 'Secret ns/remote');
-  assert.equal(kc.getCurrentCluster()?.server, 'https://127.0.0.1:6443');
+  assert.equal(kc.getCurrentCluster().server, 'https://127.0.0.1:6443');
+});
+
+test('the loaded kubeconfig carries its inline credentials', async () => {
+  const kc = loadRemoteKubeConfig(
+    kubeconfig('client-certificate-data: Y2VydA==\n      client-key-data: a2V5'),
+    'Secret ns/remote',
+  );
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  assert.deepEqual(opts.ca, Buffer.from('foo'));
+  assert.deepEqual(opts.cert, Buffer.from('cert'));
+  const bearer: https.RequestOptions = {};
+  await loadRemoteKubeConfig(kubeconfig('token: abc'), 'S').applyToHTTPSOptions(bearer);
+  assert.deepEqual(bearer.headers, { Authorization: 'Bearer abc' });
+});
+
+test('a kubeconfig the loader rejects is refused, naming the Secret', () => {
+  const noContext = kubeconfig('token: abc').replace('current-context: c\n', '');
+  assert.throws(
+    () => loadRemoteKubeConfig(noContext, 'Secret ns/remote'),
+    (err: unknown) =>
+      err instanceof KubeConfigRefused &&
+      err.message.startsWith('Secret ns/remote: ') &&
+      err.message.includes('current-context'),
+  );
+  assert.throws(
+    () => loadRemoteKubeConfig(kubeconfig('token: abc', 'certificate-authority-data: Zm9v'), 'S'),
+    (err: unknown) => err instanceof KubeConfigRefused && err.message.includes('clusters[c].cluster.server'),
+  );
 });
 
 test('exec, auth-provider and file references are refused, naming the field', () => {

@@ -2,8 +2,12 @@
 // programs to run and local files to read; from a tenant that is code execution and a
 // file-read oracle on the controller, so anything beyond inline data is refused before
 // the kubeconfig is loaded (security bar §4 item 20).
-import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import {
+  KubeConfigError,
+  loadKubeConfigFromString,
+  type ResolvedKubeConfig,
+} from '../../../runtime/client/kubeconfig.js';
 
 export interface KubeConfigPolicy {
   /** Allow `insecure-skip-tls-verify: true` (Flux: --insecure-kubeconfig-tls). */
@@ -34,7 +38,11 @@ const REFUSED_CLUSTER_FIELDS: Readonly<Record<string, string>> = {
  * Parses and checks a kubeconfig from a Secret; `where` names the Secret and key in
  * messages. Throws KubeConfigRefused naming the entry and the field.
  */
-export function loadRemoteKubeConfig(text: string, where: string, policy: KubeConfigPolicy = {}): KubeConfig {
+export function loadRemoteKubeConfig(
+  text: string,
+  where: string,
+  policy: KubeConfigPolicy = {},
+): ResolvedKubeConfig {
   let doc: unknown;
   try {
     doc = parse(text, { maxAliasCount: 50 });
@@ -71,18 +79,14 @@ export function loadRemoteKubeConfig(text: string, where: string, policy: KubeCo
       );
     }
   }
-  const kc = new KubeConfig();
+  // No base directory and no environment: nothing in it may refer to the controller's
+  // files or start a program, which the checks above already made sure of.
   try {
-    kc.loadFromString(text);
+    return loadKubeConfigFromString(text, { source: where });
   } catch (err) {
-    throw new KubeConfigRefused(`${where}: not a valid kubeconfig: ${(err as Error).message}`);
+    if (err instanceof KubeConfigError) throw new KubeConfigRefused(err.message, { cause: err });
+    throw err;
   }
-  if (kc.getCurrentCluster() === null) {
-    throw new KubeConfigRefused(
-      `${where}: the kubeconfig has no current-context with a cluster: set current-context`,
-    );
-  }
-  return kc;
 }
 
 function asList(v: unknown): Record<string, unknown>[] {
