@@ -13,6 +13,7 @@ import { transportFromKubeConfig } from '../client/transport.js';
 import { Controller, type ControllerOptions } from '../controller/controller.js';
 import { EventForwarder } from '../events/forwarder.js';
 import { EventRecorder } from '../events/recorder.js';
+import { leaderElectionId } from '../leader/id.js';
 import { LeaderElector } from '../leader/lease.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { RuntimeMetrics } from '../metrics/metrics.js';
@@ -175,7 +176,7 @@ export class Manager {
         return { reason: 'shutdown' };
       }
       const le = this.options.leaderElection;
-      const leaseName = `${this.name}-leader-election`;
+      const leaseName = leaderElectionId(this.name, this.options.watchLabelSelector);
       this.#elector = new LeaderElector({
         client: this.client,
         namespace: this.options.runtimeNamespace,

@@ -54,11 +54,18 @@ export async function startEndpoints(opts: EndpointsOptions): Promise<Endpoints>
   const metricsServer = await listen(opts.metricsAddr, (q, s) => {
     handle(q, s, true);
   });
-  const healthServer = same
-    ? metricsServer
-    : await listen(opts.healthAddr, (q, s) => {
+  let healthServer = metricsServer;
+  if (!same) {
+    try {
+      healthServer = await listen(opts.healthAddr, (q, s) => {
         handle(q, s, false);
       });
+    } catch (err) {
+      // The metrics listener would otherwise keep the process alive after the failure.
+      await new Promise((resolve) => metricsServer.close(resolve));
+      throw err;
+    }
+  }
   return {
     metricsUrl: urlOf(metricsServer),
     healthUrl: urlOf(healthServer),

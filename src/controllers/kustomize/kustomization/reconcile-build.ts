@@ -11,13 +11,13 @@ import { isNotFound } from '../../../runtime/client/errors.js';
 import { CoreResources } from '../../../runtime/client/resource.js';
 import { done, type Result } from '../../../runtime/controller/controller.js';
 import { ReconcileError, StalledError, WaitError } from '../../../runtime/reconcile/errors.js';
-import { renderKustomization, type RenderedObject } from '../../../render/kustomization.js';
+import { renderKustomization } from '../../../render/kustomization.js';
 import { RenderError, RendererUnavailableError } from '../../../render/renderer.js';
 import { mergeSopsKeys, sopsKeysFromSecret } from '../../../render/sops-keys.js';
 import { collectVariables, SubstitutionError } from '../../../render/substitute.js';
-import type { KustomizeSpec, SopsKeys } from '../../../render/types.js';
+import type { SopsKeys } from '../../../render/types.js';
 import type { KustomizationDeps, KustomizationState, Scratch } from './deps.js';
-import { OwnerLabel } from './names.js';
+import { kustomizeSpec, readSubstituteData, withOwnerLabels } from './build-inputs.js';
 import { retryIntervalMs, timeoutMs } from './timing.js';
 
 interface DataObject {
@@ -52,7 +52,9 @@ export async function reconcileBuild(
   let vars: Map<string, string> | undefined;
   if (postBuild !== undefined) {
     try {
-      vars = await collectVariables(postBuild, (kind, name) => readData(deps, obj, kind, name, state.signal));
+      vars = await collectVariables(postBuild, (kind, name) =>
+        readSubstituteData(deps.client, obj, kind, name, state.signal),
+      );
     } catch (err) {
       if (err instanceof SubstitutionError)
         throw new ReconcileError(Reason.BuildFailed, err.message, { cause: err });
@@ -113,24 +115,6 @@ function artifactError(
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function kustomizeSpec(obj: Kustomization): KustomizeSpec {
-  const s = obj.spec;
-  if (s === undefined) return {};
-  return {
-    ...(s.targetNamespace === undefined ? {} : { targetNamespace: s.targetNamespace }),
-    ...(s.namePrefix === undefined ? {} : { namePrefix: s.namePrefix }),
-    ...(s.nameSuffix === undefined ? {} : { nameSuffix: s.nameSuffix }),
-    ...(s.patches === undefined ? {} : { patches: s.patches }),
-    ...(s.images === undefined ? {} : { images: s.images }),
-    ...(s.components === undefined ? {} : { components: s.components }),
-    ...(s.ignoreMissingComponents === undefined
-      ? {}
-      : { ignoreMissingComponents: s.ignoreMissingComponents }),
-    ...(s.commonMetadata === undefined ? {} : { commonMetadata: s.commonMetadata }),
-    ...(s.buildMetadata === undefined ? {} : { buildMetadata: s.buildMetadata }),
-  };
-}
-
 /** SOPS keys of spec.decryption.secretRef plus the controller-wide keys; undefined without spec.decryption. */
 async function decryptionKeys(
   obj: Kustomization,
@@ -164,49 +148,6 @@ async function decryptionKeys(
     );
   }
   return mergeSopsKeys(keys, global);
-}
-
-/** postBuild.substituteFrom: a Secret's or ConfigMap's data in the Kustomization's namespace. */
-async function readData(
-  deps: KustomizationDeps,
-  obj: Kustomization,
-  kind: string,
-  name: string,
-  signal: AbortSignal,
-): Promise<Readonly<Record<string, string>> | undefined> {
-  const namespace = obj.metadata.namespace ?? '';
-  const resource = kind === 'Secret' ? CoreResources.Secret : CoreResources.ConfigMap;
-  try {
-    const found = await deps.client.get<DataObject & { apiVersion: string; kind: string }>(
-      resource,
-      name,
-      namespace,
-      signal,
-    );
-    const data = found.data ?? {};
-    if (kind !== 'Secret') return data;
-    return Object.fromEntries(
-      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-    );
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-function withOwnerLabels(o: RenderedObject, owner: Kustomization): RenderedObject {
-  const labels = (o.metadata.labels ?? {}) as Record<string, string>;
-  return {
-    ...o,
-    metadata: {
-      ...o.metadata,
-      labels: {
-        ...labels,
-        [OwnerLabel.name]: owner.metadata.name,
-        [OwnerLabel.namespace]: owner.metadata.namespace ?? '',
-      },
-    },
-  };
 }
 
 /**

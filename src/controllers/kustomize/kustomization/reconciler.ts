@@ -54,8 +54,7 @@ export class KustomizationReconciler implements Reconciler {
           ...(deps.cached === undefined
             ? {}
             : {
-                cached: (r: Request) =>
-                  deps.cached?.(r.namespace ?? '', r.name),
+                cached: (r: Request) => deps.cached?.(r.namespace ?? '', r.name),
               }),
           steps: [
             (s) => retrying(s, () => reconcileSource(s, deps, scratch)),
