@@ -23,6 +23,7 @@ import { newStatsCommand } from './commands/stats/index.js';
 import { newEnvsubstCommand } from './commands/envsubst/index.js';
 import { newCompleteCommand } from './commands/completion/complete.js';
 import { newCompletionCommand } from './commands/completion/index.js';
+import { newBootstrapCommand } from './commands/bootstrap/index.js';
 import { newRunCommand } from './commands/run/index.js';
 import { cliVersion, newVersionCommand } from './commands/version/index.js';
 import { CliError, contextFromProcess, ExitCode, type CliContext } from './context.js';
@@ -35,6 +36,7 @@ export function newRootCommand(ctx: CliContext): Command {
     .version(cliVersion(), '--version', 'print the tide version')
     .addCommand(newRunCommand(ctx))
     .addCommand(newClusterCommand(ctx))
+    .addCommand(newBootstrapCommand(ctx))
     .addCommand(newInstallCommand(ctx))
     .addCommand(newUninstallCommand(ctx))
     .addCommand(newCheckCommand(ctx))

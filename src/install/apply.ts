@@ -102,6 +102,7 @@ export interface CrdWaitOptions {
 
 /** Waits until every named CRD is Established; throws InstallError at the signal's timeout. */
 export async function waitForCrds(names: readonly string[], opts: CrdWaitOptions): Promise<void> {
+  if (names.length === 0) return;
   let pending = [...names];
   let last = new Map<string, string>();
   while (pending.length > 0) {

@@ -59,7 +59,9 @@ async function runInstall(ctx: CliContext, flags: InstallFlags): Promise<void> {
   if (problems.length > 0) throw new CliError(problems.join('\n  '), ExitCode.usage);
   const objects = generateManifests(opts);
   if (flags.export) {
-    ctx.output.outWrite(toYamlDocuments(objects, manifestsHeader(version)));
+    // --skip-crds means the same in both modes (and in bootstrap): the CRDs are managed elsewhere.
+    const exported = flags.skipCrds ? objects.filter((o) => !isCrd(o)) : objects;
+    ctx.output.outWrite(toYamlDocuments(exported, manifestsHeader(version)));
     return;
   }
   const kube = await kubeFrom(ctx, flags);
