@@ -3,8 +3,6 @@
 import { Command, Option } from 'commander';
 import { normalizeRepoPath, type SyncOptions } from '../../../bootstrap/repo-files.js';
 import {
-  DEFAULT_REGISTRY,
-  LOG_LEVELS,
   defaultInstallOptions,
   validateInstallOptions,
   type Component,
@@ -21,7 +19,7 @@ import {
 } from '../../resources/git-credentials.js';
 import type { EcdsaCurve, KeyAlgorithm } from '../../resources/ssh-keys.js';
 import { addSshKeyFlags } from '../create/ssh-flags.js';
-import { componentsOption, parseBool } from '../install/options.js';
+import { addComponentFlags } from '../install/options.js';
 
 export interface BootstrapGitFlags extends KubeFlags {
   readonly url?: string;
@@ -54,12 +52,6 @@ export interface BootstrapGitFlags extends KubeFlags {
   readonly tolerationKeys: string[];
   readonly skipCrds: boolean;
 }
-
-const list = (value: string): string[] =>
-  value
-    .split(',')
-    .map((w) => w.trim())
-    .filter((w) => w !== '');
 
 export function addBootstrapGitFlags(cmd: Command): Command {
   cmd
@@ -114,43 +106,13 @@ export function addBootstrapGitFlags(cmd: Command): Command {
       ),
     )
     .addOption(new Option('-s, --silent', 'do not ask to confirm the deploy key').default(false))
-    .addOption(componentsOption())
-    .addOption(
-      new Option('--registry <registry>', 'registry and path the image is pulled from').default(
-        DEFAULT_REGISTRY,
-      ),
-    )
-    .addOption(new Option('--image <reference>', "the controllers' image, overriding --registry"))
-    .addOption(new Option('--image-pull-secret <name>', 'Secret in the namespace to pull the image with'))
-    .addOption(
-      new Option(
-        '--watch-all-namespaces [bool]',
-        "watch objects in every namespace, or only the installation's",
-      )
-        .argParser(parseBool)
-        .default(true),
-    )
-    .addOption(
-      new Option('--network-policy [bool]', 'restrict ingress to the controllers with network policies')
-        .argParser(parseBool)
-        .default(true),
-    )
-    .addOption(new Option('--cluster-domain <domain>', "the cluster's DNS domain").default('cluster.local'))
-    .addOption(
-      new Option('--log-level <level>', "controllers' log level").choices(LOG_LEVELS).default('info'),
-    )
-    .addOption(
-      new Option('--toleration-keys <keys>', 'taint keys the controllers tolerate, comma-separated')
-        .argParser(list)
-        .default([], 'none'),
-    )
     .addOption(
       new Option(
         '--skip-crds',
         'leave the CRDs out of the cluster and of gotk-components.yaml (they are managed elsewhere); they must be installed',
       ).default(false),
     );
-  return addSshKeyFlags(cmd);
+  return addSshKeyFlags(addComponentFlags(cmd));
 }
 
 /** What bootstrap will do, from checked flags. */

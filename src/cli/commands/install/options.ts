@@ -64,7 +64,8 @@ export interface InstallFlags extends KubeFlags {
   readonly skipCrds: boolean;
 }
 
-export function addInstallFlags(cmd: Command): Command {
+/** The flags that shape the installed components, shared by `install` and `bootstrap git`. */
+export function addComponentFlags(cmd: Command): Command {
   return cmd
     .addOption(componentsOption())
     .addOption(
@@ -101,7 +102,11 @@ export function addInstallFlags(cmd: Command): Command {
       new Option('--toleration-keys <keys>', 'taint keys the controllers tolerate, comma-separated')
         .argParser(parseList)
         .default([], 'none'),
-    )
+    );
+}
+
+export function addInstallFlags(cmd: Command): Command {
+  return addComponentFlags(cmd)
     .addOption(new Option('--export', 'print the manifests as YAML instead of applying them').default(false))
     .addOption(
       new Option(
