@@ -45,7 +45,10 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The root filesystem is read-only in the Deployments: home and caches live on the /tmp volume.
+# A 2 MiB young generation keeps the controllers' peak memory down at no cost in throughput
+# (docs/benchmarks.md: 1,000 Kustomizations, 229 → 171 MiB peak RSS, same time, less CPU).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=2 \
     HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \
     TIDE_RENDER_BINARY=/usr/local/bin/tide-render
