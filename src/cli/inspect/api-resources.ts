@@ -2,6 +2,7 @@
 // `deployments.apps`, `Deployment`, `cm`) resolved through the server's aggregated
 // discovery, which also carries singular names and short names.
 import type { KubeClient } from '../../runtime/client/client.js';
+import { discover, type DiscoveredResource } from '../../runtime/client/discovery.js';
 import type { ResourceType } from '../../runtime/client/resource.js';
 import { CliError, ExitCode } from '../context.js';
 import { closest } from '../resources/nouns.js';
@@ -13,35 +14,14 @@ interface ServedResource extends ResourceType {
   readonly preferred: boolean;
 }
 
-interface AggregatedList {
-  items?: {
-    metadata?: { name?: string };
-    versions?: {
-      version: string;
-      resources?: {
-        resource: string;
-        singularResource?: string;
-        shortNames?: string[];
-        responseKind?: { kind?: string };
-        scope?: string;
-      }[];
-    }[];
-  }[];
-}
-
-const aggregatedAccept =
-  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
-
 export class ApiResources {
   private constructor(private readonly served: readonly ServedResource[]) {}
 
   static async read(client: KubeClient, signal?: AbortSignal): Promise<ApiResources> {
-    const lists = await Promise.all(
-      ['/api', '/apis'].map(
-        (path) => client.request({ path, accept: aggregatedAccept, signal }) as Promise<AggregatedList>,
-      ),
+    const snapshot = await discover(client, signal);
+    return new ApiResources(
+      snapshot.resources.filter((r) => !r.plural.includes('/') && r.kind !== '').map(served),
     );
-    return new ApiResources(lists.flatMap(servedResources));
   }
 
   /** Builds the table from plain entries (tests). */
@@ -96,27 +76,16 @@ function groupVersion(r: ResourceType): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;
 }
 
-function servedResources(list: AggregatedList): ServedResource[] {
-  const out: ServedResource[] = [];
-  for (const group of list.items ?? []) {
-    const groupName = group.metadata?.name ?? '';
-    (group.versions ?? []).forEach((v, index) => {
-      for (const r of v.resources ?? []) {
-        const kind = r.responseKind?.kind ?? '';
-        if (r.resource.includes('/') || kind === '') continue;
-        out.push({
-          group: groupName,
-          version: v.version,
-          plural: r.resource,
-          kind,
-          namespaced: r.scope === 'Namespaced',
-          words: [r.resource, r.singularResource ?? '', kind.toLowerCase(), ...(r.shortNames ?? [])]
-            .filter((w) => w !== '')
-            .map((w) => w.toLowerCase()),
-          preferred: index === 0,
-        });
-      }
-    });
-  }
-  return out;
+function served(r: DiscoveredResource): ServedResource {
+  return {
+    group: r.group,
+    version: r.version,
+    plural: r.plural,
+    kind: r.kind,
+    namespaced: r.namespaced,
+    words: [r.plural, r.singular ?? '', r.kind.toLowerCase(), ...(r.shortNames ?? [])]
+      .filter((w) => w !== '')
+      .map((w) => w.toLowerCase()),
+    preferred: r.preferred,
+  };
 }

@@ -8,6 +8,9 @@ export interface DiscoveredResource extends ResourceType {
   readonly verbs: readonly string[];
   /** True when this version is the group's preferred one. */
   readonly preferred: boolean;
+  /** kubectl's other spellings: the singular name and the short names (`deploy`, `cm`). */
+  readonly singular?: string;
+  readonly shortNames?: readonly string[];
 }
 
 export interface DiscoverySnapshot {
@@ -25,6 +28,8 @@ interface AggregatedList {
       version: string;
       resources?: {
         resource: string;
+        singularResource?: string;
+        shortNames?: string[];
         responseKind?: { group?: string; version?: string; kind?: string };
         scope?: string;
         verbs?: string[];
@@ -60,6 +65,8 @@ export async function discover(client: KubeClient, signal?: AbortSignal): Promis
             verbs: r.verbs ?? [],
             // Versions are listed in preference order.
             preferred: index === 0,
+            singular: r.singularResource ?? '',
+            shortNames: r.shortNames ?? [],
           });
         }
       });

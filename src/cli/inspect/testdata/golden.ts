@@ -1,20 +1,2 @@
-// Golden files for CLI output: a test compares what a command printed with a
-// reviewed file under testdata/; TIDE_UPDATE_GOLDEN=1 rewrites the files instead.
-import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-
-export async function assertGolden(file: string, actual: string): Promise<void> {
-  if (process.env['TIDE_UPDATE_GOLDEN'] === '1') {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, actual);
-    return;
-  }
-  let expected: string;
-  try {
-    expected = await readFile(file, 'utf8');
-  } catch {
-    assert.fail(`golden file ${file} is missing: run the test with TIDE_UPDATE_GOLDEN=1 and review it`);
-  }
-  assert.equal(actual, expected, `output differs from ${file} (TIDE_UPDATE_GOLDEN=1 rewrites it)`);
-}
+// Golden files: see src/cli/testdata/golden.ts.
+export { assertGolden } from '../../testdata/golden.js';
