@@ -9,6 +9,7 @@ import { defaultCacheDir } from '../localcluster/defaults.js';
 import { connect, CoreResources, type KubeClient } from '../runtime/client/index.js';
 import { DiscoveryCache } from '../runtime/client/discovery.js';
 import { useTestEnvironment, type TestEnvironment } from '../testenv/env.js';
+import { eventually } from '../testenv/eventually.js';
 import { clusterLookup, helmCapabilities } from './helm-cluster.js';
 import { RenderError, Renderer } from './renderer.js';
 
@@ -68,6 +69,11 @@ describe('Helm against the live cluster', () => {
       kind: 'ConfigMap',
       metadata: { name: 'settings', namespace: ns },
       data: { color: 'teal' },
+    });
+    // The controller manager publishes kube-root-ca.crt into a new namespace shortly after it
+    // exists; the list below counts it, so wait for it (under load it can lag).
+    await eventually(async () => {
+      await client.get(CoreResources.ConfigMap, 'kube-root-ca.crt', ns);
     });
     const capabilities = helmCapabilities(await discovery.refresh());
     const params = { root, chart: 'probe', releaseName: 'probe', namespace: ns, capabilities };

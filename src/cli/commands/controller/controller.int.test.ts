@@ -18,6 +18,7 @@ import {
 } from '../../../controllers/run/testdata/fixture.js';
 import { defaultCacheDir } from '../../../localcluster/defaults.js';
 import { ensureRendererBinary } from '../../../render/binary.js';
+import { leaderElectionId } from '../../../runtime/leader/id.js';
 import type { KubeObject } from '../../../api/object.js';
 import { eventually } from '../../../testenv/eventually.js';
 
@@ -114,7 +115,7 @@ describe('tide controller', () => {
       assert.match(ready.artifacts ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
       const lease = await f.client.get<KubeObject & { spec?: { holderIdentity?: string } }>(
         Leases,
-        'tide-controller-leader-election',
+        leaderElectionId('tide-controller', f.selector),
         f.namespace,
       );
       assert.match(lease.spec?.holderIdentity ?? '', new RegExp(`_${tide.child.pid ?? 0}_`));
@@ -147,7 +148,7 @@ describe('tide controller', () => {
     }
     const lease = await f.client.get<KubeObject & { spec?: { holderIdentity?: string } }>(
       Leases,
-      'tide-controller-leader-election',
+      leaderElectionId('tide-controller', f.selector),
       f.namespace,
     );
     assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease is released on shutdown');
