@@ -1,6 +1,7 @@
 // A small Kubernetes client for the runtime: JSON over HTTPS with client-side rate
 // limiting, server-side apply, metadata-only lists and streaming watches.
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { ApiError } from './errors.js';
@@ -233,14 +234,23 @@ export class KubeClient {
     return parseWatchStream<T>(response, opts.signal);
   }
 
-  /** Any request; JSON in, JSON out, ApiError for non-2xx answers. */
+  /**
+   * Any request; JSON in, JSON out, ApiError for non-2xx answers. Like client-go, an
+   * answer that says "not processed, come back" (429, or a 5xx with Retry-After: e.g.
+   * "storage is (re)initializing" right after a CRD is established) is retried after the
+   * delay it names, a few times.
+   */
   async request(opts: RequestOptions): Promise<unknown> {
-    const response = await this.#send(opts);
-    const body = await readBody(response);
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300)
-      throw ApiError.fromResponse(opts.method ?? 'GET', opts.path, status, body);
-    return body;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.#send(opts);
+      const body = await readBody(response);
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) return body;
+      const delayMs = retryDelayMs(status, response.headers['retry-after']);
+      if (delayMs === undefined || attempt >= MAX_RETRIES)
+        throw ApiError.fromResponse(opts.method ?? 'GET', opts.path, status, body);
+      await sleep(delayMs, undefined, opts.signal === undefined ? {} : { signal: opts.signal });
+    }
   }
 
   async #send(opts: RequestOptions): Promise<IncomingMessage> {
@@ -278,6 +288,17 @@ export class KubeClient {
       req.end(payload);
     });
   }
+}
+
+const MAX_RETRIES = 5;
+
+/** How long to wait before retrying an answer the server did not process; undefined: do not retry. */
+export function retryDelayMs(status: number, retryAfter: string | undefined): number | undefined {
+  const seconds = retryAfter === undefined ? undefined : Number(retryAfter);
+  const given = seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  if (status === 429) return Math.min((given ?? 1) * 1000, 10_000);
+  if (status >= 500 && given !== undefined) return Math.min(given * 1000, 10_000);
+  return undefined;
 }
 
 async function readBody(response: IncomingMessage): Promise<unknown> {
