@@ -22,7 +22,8 @@ export async function followDemo(
   initial: Kustomization,
 ): Promise<void> {
   const s = style(ctx);
-  let lastPushCheck = Date.now();
+  // Pushes are counted, not timed: a push logged during a check is seen exactly once.
+  let pushes = repo.pushesSince(0);
   let applied = initial.status?.lastAppliedRevision ?? '';
   let lastFailure = '';
   const stopped = (): boolean => ctx.signal.aborted;
@@ -33,12 +34,12 @@ export async function followDemo(
       return;
     }
     try {
-      const now = Date.now();
-      if (repo.pushesSince(lastPushCheck) > 0) {
+      const total = repo.pushesSince(0);
+      if (total > pushes) {
+        pushes = total;
         ctx.output.err(`► new commit pushed to the demo repository: fetching it`);
         await requestReconcile(client, DEMO_NAME);
       }
-      lastPushCheck = now;
       const ks = await client.get<Kustomization>(Kustomizations, DEMO_NAME, DEMO_NAMESPACE_FLUX);
       const revision = ks.status?.lastAppliedRevision ?? '';
       if (revision !== '' && revision !== applied) {
