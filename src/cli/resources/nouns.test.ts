@@ -20,5 +20,6 @@ describe('CLI nouns', () => {
     assert.deepEqual(closest('kustomizaton', kindWords()).slice(0, 1), ['kustomization']);
     assert.ok(closest('gitrepostory', kindWords()).includes('gitrepository'), 'gitrepository is suggested');
     assert.deepEqual(closest('zzzzzz', kindWords()), []);
+    assert.ok(!closest('gitrepositry', kindWords()).includes('ocirepository'), 'only the closest spellings');
   });
 });

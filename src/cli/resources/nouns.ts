@@ -120,10 +120,14 @@ export function editDistance(a: string, b: string): number {
 /** The candidates closest to `word` (distance ≤ 2, or a prefix), best first. */
 export function closest(word: string, candidates: readonly string[], max = 3): string[] {
   const w = word.toLowerCase();
-  return candidates
+  const scored = candidates
     .map((c) => ({ c, d: c.startsWith(w) || w.startsWith(c) ? 0.5 : editDistance(w, c.toLowerCase()) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(w.length / 3)))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+  // Only the closest ones: `gitrepositry` is one edit from gitrepository, not four from ocirepository.
+  const best = scored[0]?.d ?? 0;
+  return scored
+    .filter((x) => x.d <= best + 1)
     .slice(0, max)
     .map((x) => x.c);
 }
