@@ -10,6 +10,7 @@ import { defaultCacheDir } from '../localcluster/defaults.js';
 import { loadKubeConfigFromFile } from '../runtime/client/kubeconfig.js';
 import { CoreResources } from '../runtime/client/resource.js';
 import { createLogger } from '../runtime/log/logger.js';
+import { eventually } from '../testenv/eventually.js';
 import type { ManagerOptions } from '../runtime/manager/options.js';
 import { defaultManagerOptions, startControllers, type ControllerName } from './run.js';
 import {
@@ -87,6 +88,19 @@ describe('startControllers', () => {
       // The advertised address is the port picked for 127.0.0.1:0, which the kustomize controller fetched from.
       const url = repo.status?.artifact?.url ?? '';
       assert.ok(url.startsWith(`${artifacts}/gitrepository/${f.namespace}/hello/`), url);
+      // One process, two roles: each reports its events under Flux's controller name.
+      await eventually(async () => {
+        const events = (await f.client.request({
+          path: `/apis/events.k8s.io/v1/namespaces/${f.namespace}/events`,
+        })) as { items: { regarding?: { kind?: string }; reportingController?: string }[] };
+        const reporters = (kind: string): string[] => [
+          ...new Set(
+            events.items.filter((e) => e.regarding?.kind === kind).map((e) => e.reportingController ?? ''),
+          ),
+        ];
+        assert.deepEqual(reporters('GitRepository'), ['source-controller']);
+        assert.deepEqual(reporters('Kustomization'), ['kustomize-controller']);
+      });
       const mem = await peakRssMiB(process.pid);
       t.diagnostic(
         `test process (tsx, test runner, both controllers) after Ready: VmHWM ${mem.hwm.toFixed(0)} MiB, VmRSS ${mem.rss.toFixed(0)} MiB`,

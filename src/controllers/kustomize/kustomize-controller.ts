@@ -107,7 +107,7 @@ export async function registerKustomizeController(
       burst: manager.options.kubeApiBurst,
       retryMs: requeueDependencyMs,
     }),
-    events: manager.events,
+    events: manager.eventsFor('kustomize-controller'),
     metrics: manager.metrics,
     requeueDependencyMs,
     noCrossNamespaceRefs: opts.noCrossNamespaceRefs === true,

@@ -72,7 +72,7 @@ export async function registerSourceController(
       client: manager.client,
       storage,
       git,
-      events: manager.events,
+      events: manager.eventsFor('source-controller'),
       metrics: manager.metrics,
       requeueDependencyMs: opts.requeueDependencyMs ?? 30_000,
     }),

@@ -46,6 +46,9 @@ export class Manager {
   /** Kubernetes Events, also posted to --events-addr when set. */
   readonly events: EventRecorder;
   readonly #forwarder: EventForwarder | undefined;
+  readonly #eventsClient: KubeClient;
+  /** Recorders by reporting controller name (the manager's own is `events`). */
+  readonly #recorders = new Map<string, EventRecorder>();
   readonly #informers = new Map<string, Informer>();
   readonly #controllers: Controller[] = [];
   readonly #runnables: { name: string; run: (signal: AbortSignal) => Promise<void> }[] = [];
@@ -65,12 +68,27 @@ export class Manager {
       eventsAddr === undefined || eventsAddr === ''
         ? undefined
         : new EventForwarder({ address: eventsAddr, logger: this.log });
-    this.events = new EventRecorder({
-      client: eventsClient,
-      reportingController: init.name,
-      forwarder: this.#forwarder,
-      logger: this.log,
-    });
+    this.#eventsClient = eventsClient;
+    this.events = this.eventsFor(init.name);
+  }
+
+  /**
+   * The recorder that reports as `controller` (Events' reportingController, the forwarded
+   * events' reporter): each role keeps Flux's name (`source-controller`,
+   * `kustomize-controller`) when several share this process.
+   */
+  eventsFor(controller: string): EventRecorder {
+    let recorder = this.#recorders.get(controller);
+    if (recorder === undefined) {
+      recorder = new EventRecorder({
+        client: this.#eventsClient,
+        reportingController: controller,
+        forwarder: this.#forwarder,
+        logger: this.log,
+      });
+      this.#recorders.set(controller, recorder);
+    }
+    return recorder;
   }
 
   static async create(init: ManagerInit): Promise<Manager> {
@@ -202,7 +220,7 @@ export class Manager {
         ? { reason: 'leadership-lost', message: outcome.message }
         : { reason: 'shutdown' };
     } finally {
-      await this.events.flush().catch(() => undefined);
+      for (const recorder of this.#recorders.values()) await recorder.flush().catch(() => undefined);
       await this.#forwarder?.close().catch(() => undefined);
       await this.#endpoints.close();
       this.metrics.close();

@@ -42,7 +42,7 @@ export function registerArtifactGenerator(
     reconciler: new ArtifactGeneratorReconciler({
       client: manager.client,
       storage,
-      events: manager.events,
+      events: manager.eventsFor('source-controller'),
       metrics: manager.metrics,
       requeueDependencyMs: opts.requeueDependencyMs,
       noCrossNamespaceRefs: opts.noCrossNamespaceRefs === true,
