@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { ed25519PublicBlob, openSshEd25519PrivateKey } from '../ssh/openssh-format.js';
 import ssh2, { type ParsedKey } from 'ssh2';
 
 // ssh2 is CommonJS without statically detectable exports, so Node's ESM loader only offers the
@@ -35,50 +36,11 @@ export function ed25519KeyPairFromSeed(seed: Buffer, comment: string): SshKeyPai
     type: 'pkcs8',
   });
   const point = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x ?? '', 'base64url');
-  const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(point)]);
+  const publicBlob = ed25519PublicBlob(point);
   return {
-    privateKey: openSshPrivateKey(publicBlob, seed, point, comment),
+    privateKey: openSshEd25519PrivateKey(seed, point, comment),
     publicKey: `ssh-ed25519 ${publicBlob.toString('base64')} ${comment}`,
   };
-}
-
-/** The unencrypted `openssh-key-v1` container that `ssh -i` reads. */
-function openSshPrivateKey(publicBlob: Buffer, seed: Buffer, point: Buffer, comment: string): string {
-  // Two equal random check words let a reader detect a wrong passphrase; unused when unencrypted.
-  const check = randomBytes(4);
-  const section = Buffer.concat([
-    check,
-    check,
-    sshString('ssh-ed25519'),
-    sshString(point),
-    sshString(Buffer.concat([seed, point])),
-    sshString(comment),
-  ]);
-  const padding = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1));
-  const body = Buffer.concat([
-    Buffer.from('openssh-key-v1\0', 'latin1'),
-    sshString('none'),
-    sshString('none'),
-    sshString(''),
-    uint32(1),
-    sshString(publicBlob),
-    sshString(Buffer.concat([section, padding])),
-  ]);
-  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
-  return ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join(
-    '\n',
-  );
-}
-
-function sshString(value: string | Buffer): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  return Buffer.concat([uint32(bytes.length), bytes]);
-}
-
-function uint32(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32BE(value);
-  return buffer;
 }
 
 /** Parses one OpenSSH key (public or unencrypted private), throwing with a useful message. */

@@ -2,14 +2,9 @@
 // default) and RSA private keys in PEM, Ed25519 in OpenSSH's format, the public key as
 // an authorized_keys line. Keys from --private-key-file are read in any format
 // OpenSSH writes, encrypted ones with --password.
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import ssh2, { type ParsedKey } from 'ssh2';
+import { mpint, openSshEd25519PrivateKey, sshString } from '../../ssh/openssh-format.js';
 
 // ssh2 is CommonJS; only its default export is visible to Node's ESM loader.
 const { utils } = ssh2;
@@ -62,7 +57,7 @@ export function generateKeyPair(
       const jwk = privateKey.export({ format: 'jwk' });
       const seed = Buffer.from(jwk.d ?? '', 'base64url');
       const point = Buffer.from(jwk.x ?? '', 'base64url');
-      return { privateKey: openSshEd25519(seed, point), publicKey: publicKeyLine(privateKey) };
+      return { privateKey: openSshEd25519PrivateKey(seed, point), publicKey: publicKeyLine(privateKey) };
     }
   }
 }
@@ -118,52 +113,4 @@ export function publicKeyLine(key: KeyObject): string {
     throw new Error(`unsupported key type ${jwk.kty ?? ''}`);
   }
   return `${type} ${blob.toString('base64')}`;
-}
-
-/** The unencrypted `openssh-key-v1` container (OpenSSH's PROTOCOL.key) for an Ed25519 key. */
-function openSshEd25519(seed: Buffer, point: Buffer): string {
-  const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(point)]);
-  const check = randomBytes(4);
-  const section = Buffer.concat([
-    check,
-    check,
-    sshString('ssh-ed25519'),
-    sshString(point),
-    sshString(Buffer.concat([seed, point])),
-    sshString(''),
-  ]);
-  const padding = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1));
-  const body = Buffer.concat([
-    Buffer.from('openssh-key-v1\0', 'latin1'),
-    sshString('none'),
-    sshString('none'),
-    sshString(''),
-    uint32(1),
-    sshString(publicBlob),
-    sshString(Buffer.concat([section, padding])),
-  ]);
-  const lines = body.toString('base64').match(/.{1,70}/g) ?? [];
-  return ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join(
-    '\n',
-  );
-}
-
-function sshString(value: string | Buffer): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-  return Buffer.concat([uint32(bytes.length), bytes]);
-}
-
-/** An SSH mpint: big-endian, a leading zero byte when the top bit is set. */
-function mpint(unsigned: Buffer): Buffer {
-  let start = 0;
-  while (start < unsigned.length - 1 && unsigned[start] === 0) start++;
-  const trimmed = unsigned.subarray(start);
-  const bytes = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-  return sshString(bytes);
-}
-
-function uint32(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeUInt32BE(value);
-  return buffer;
 }
