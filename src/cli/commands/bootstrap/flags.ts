@@ -3,7 +3,6 @@
 import { Command, Option } from 'commander';
 import { normalizeRepoPath, type SyncOptions } from '../../../bootstrap/repo-files.js';
 import {
-  defaultInstallOptions,
   validateInstallOptions,
   type Component,
   type InstallOptions,
@@ -19,7 +18,7 @@ import {
 } from '../../resources/git-credentials.js';
 import type { EcdsaCurve, KeyAlgorithm } from '../../resources/ssh-keys.js';
 import { addSshKeyFlags } from '../create/ssh-flags.js';
-import { addComponentFlags } from '../install/options.js';
+import { addComponentFlags, installOptionsFrom } from '../install/options.js';
 
 export interface BootstrapGitFlags extends KubeFlags {
   readonly url?: string;
@@ -164,19 +163,7 @@ export function bootstrapPlan(
     );
   }
   checkNames(flags);
-  const install: InstallOptions = {
-    ...defaultInstallOptions(version),
-    namespace: flags.namespace,
-    components: flags.components,
-    registry: flags.registry,
-    ...(flags.image === undefined ? {} : { image: flags.image }),
-    ...(flags.imagePullSecret === undefined ? {} : { imagePullSecret: flags.imagePullSecret }),
-    watchAllNamespaces: flags.watchAllNamespaces,
-    networkPolicy: flags.networkPolicy,
-    clusterDomain: flags.clusterDomain,
-    logLevel: flags.logLevel,
-    tolerationKeys: flags.tolerationKeys,
-  };
+  const install: InstallOptions = installOptionsFrom(flags, version);
   const problems = validateInstallOptions(install);
   if (problems.length > 0) throw new CliError(problems.join('\n  '), ExitCode.usage);
   return {

@@ -116,7 +116,22 @@ export function addInstallFlags(cmd: Command): Command {
     );
 }
 
-export function installOptionsFrom(flags: InstallFlags, version: string): InstallOptions {
+/** The flags addComponentFlags adds, plus the namespace. */
+export type ComponentFlags = Pick<
+  InstallFlags,
+  | 'namespace'
+  | 'components'
+  | 'registry'
+  | 'image'
+  | 'imagePullSecret'
+  | 'watchAllNamespaces'
+  | 'networkPolicy'
+  | 'clusterDomain'
+  | 'logLevel'
+  | 'tolerationKeys'
+>;
+
+export function installOptionsFrom(flags: ComponentFlags, version: string): InstallOptions {
   return {
     ...defaultInstallOptions(version),
     namespace: flags.namespace,
